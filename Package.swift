@@ -1,0 +1,106 @@
+// swift-tools-version:6.1
+//
+// Fjord: a Kafka-compatible replicated commit log. Targets follow docs/ARCHITECTURE layering:
+// a target only imports targets listed above it here.
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "Fjord",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "fjord-protocol-gen", targets: ["fjord-protocol-gen"]),
+        .executable(name: "fjord-bench", targets: ["fjord-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // 1. Strong types shared by every layer.
+        .target(name: "FjordModel", swiftSettings: swiftSettings),
+
+        // 2. Wire primitives, record batch v2, CRC-32C, compression.
+        .target(name: "CCRC32C"),
+        .systemLibrary(
+            name: "CCompression",
+            providers: [.apt(["zlib1g-dev", "libsnappy-dev", "liblz4-dev", "libzstd-dev"])]
+        ),
+        .target(
+            name: "KafkaWire",
+            dependencies: [
+                "FjordModel", "CCRC32C", "CCompression",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // 3. Generated Kafka messages, API keys, error codes, the advertised version table.
+        .target(
+            name: "KafkaProtocol",
+            dependencies: ["FjordModel", "KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+
+        // 4. ZooKeeper: the C client and its async Swift wrapper.
+        .systemLibrary(name: "CZooKeeper", providers: [.apt(["libzookeeper-mt-dev"])]),
+        .target(
+            name: "ZooKeeper",
+            dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // 5. Partition logs on disk.
+        .target(
+            name: "FjordStorage",
+            dependencies: [
+                "FjordModel", "KafkaWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Tools.
+        .executableTarget(
+            name: "fjord-protocol-gen",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fjord-bench",
+            dependencies: [
+                "FjordModel", "KafkaWire", "FjordStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Unit tests, one per target.
+        .testTarget(name: "FjordModelTests", dependencies: ["FjordModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaWireTests",
+            dependencies: ["KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "KafkaProtocolTests",
+            dependencies: ["KafkaProtocol", "KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FjordStorageTests",
+            dependencies: ["FjordStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
