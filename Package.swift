@@ -66,6 +66,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // 6. Cluster state in ZooKeeper: znode paths and JSON, replica assignment, configuration.
+        .target(
+            name: "FjordCluster",
+            dependencies: ["FjordModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
         // Tools.
         .executableTarget(
             name: "fjord-protocol-gen",
@@ -95,6 +102,7 @@ let package = Package(
             dependencies: ["KafkaProtocol", "KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "FjordClusterTests", dependencies: ["FjordCluster"], swiftSettings: swiftSettings),
         .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FjordStorageTests",
