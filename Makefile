@@ -6,7 +6,8 @@ BUILD_FLAGS ?=
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: all build release deps generate check-generated test test-unit format bench clean
+.PHONY: all build release deps generate check-generated check-compose test test-unit test-integration test-faults cluster cluster-stop \
+	format bench clean
 
 all: build
 
@@ -27,12 +28,49 @@ generate:
 check-generated:
 	./scripts/check-generated.sh
 
+# docker-compose.yml and deploy/ checked without a Docker engine: the compose-spec schema (offline, vendored in
+# check-jsonschema), scripts/check_compose.py (references, listeners, config keys parsed from the Swift sources,
+# drift against `make cluster`, the image, Prometheus/Grafana) and its negative tests. Needs no build.
+check-compose: deps
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml deploy/compose/*.yml
+	$(PY) scripts/check_compose.py
+	$(VENV)/bin/pytest --noconftest -q -p no:cacheprovider Tests/Integration/test_compose.py
+
 test-unit: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
 	$(SWIFT) test --skip-build $(BUILD_FLAGS)
 
-test: deps check-generated test-unit
+# Integration tests: real clients (kafka-python 2.0.2 and 3.x, confluent-kafka, kcat) against a cluster of real
+# processes that the tests start in their own directory and port range (a `make cluster` keeps running).
+# Extra pytest arguments: `make test-integration PYTEST_ARGS="-k bad_input"`.
+PYTEST_ARGS ?=
+test-integration: deps
+	$(SWIFT) build -c $(CONFIG) --product fjord-broker $(BUILD_FLAGS)
+	$(SWIFT) build -c $(CONFIG) --product fjord-controller $(BUILD_FLAGS)
+	FJORD_BIN_DIR=.build/$(CONFIG) $(VENV)/bin/pytest Tests/Integration --durations=0 -rA $(PYTEST_ARGS)
+
+# Fault injection (docs/fault-testing.md): kill -9 / SIGTERM / SIGSTOP of leaders, followers and the controller, two
+# of three replicas down, a torn write, with an idempotent acks=all producer running; every acknowledged record must
+# be consumed once, in order, and the replicas' bytes must match up to the high watermark. Own cluster under
+# .build/faults-cluster (ports offset by 6000); figures go to .build/fault-figures.json.
+test-faults: deps
+	$(SWIFT) build -c $(CONFIG) --product fjord-broker $(BUILD_FLAGS)
+	$(SWIFT) build -c $(CONFIG) --product fjord-controller $(BUILD_FLAGS)
+	FJORD_BIN_DIR=.build/$(CONFIG) $(VENV)/bin/pytest Tests/Faults --durations=0 -rA $(PYTEST_ARGS)
+
+test: deps check-generated check-compose test-unit test-integration test-faults
 	@echo "make test: all passed"
+
+# A local cluster: ZooKeeper on localhost:2181, two controllers, three brokers for clients at localhost:9092-9094.
+# Data and logs live under .cluster/ (pids in .cluster/<name>.pid); running it again restarts what is stopped on the
+# existing data. Debug binaries by default; `make cluster CONFIG=release` builds and runs release binaries.
+cluster: deps
+	$(SWIFT) build -c $(CONFIG) --product fjord-broker $(BUILD_FLAGS)
+	$(SWIFT) build -c $(CONFIG) --product fjord-controller $(BUILD_FLAGS)
+	$(PY) scripts/cluster.py start --bin .build/$(CONFIG)
+
+cluster-stop:
+	python3 scripts/cluster.py stop
 
 bench: deps
 	$(SWIFT) build -c release --product fjord-bench $(BUILD_FLAGS)

@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // 1. Strong types shared by every layer.
@@ -69,6 +71,8 @@ let package = Package(
             dependencies: ["CZooKeeper", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
+        // Test harness shared by integration tests: real ZooKeeper servers, child processes, a stallable proxy.
+        .target(name: "FjordTestSupport", swiftSettings: swiftSettings),
 
         // 5. Partition logs on disk.
         .target(
@@ -85,6 +89,65 @@ let package = Package(
         .target(
             name: "FjordCluster",
             dependencies: ["FjordModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // 6b. Observability: logfmt/JSON log handler, Prometheus metrics with typed helpers, /metrics and /health.
+        .target(
+            name: "FjordObservability",
+            dependencies: [
+                "FjordCluster",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FjordObservabilityTests",
+            dependencies: [
+                "FjordObservability", "FjordCluster", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // 7. Consumer-group coordinator: the pure group state machine, committed offsets, and their ZooKeeper form.
+        .target(
+            name: "FjordCoordinator",
+            dependencies: [
+                "FjordModel", "FjordCluster", "ZooKeeper", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // 7. Replication: partition leader/follower state, ISR, high watermark, replica fetch protocol, purgatory.
+        .target(
+            name: "FjordReplication",
+            dependencies: [
+                "FjordModel", "KafkaWire", "KafkaProtocol", "FjordNetwork", "FjordStorage", "FjordCluster",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FjordReplicationTests",
+            dependencies: [
+                "FjordReplication", "FjordModel", "KafkaWire", "KafkaProtocol", "FjordNetwork", "FjordStorage",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -126,10 +189,107 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "FjordClusterTests", dependencies: ["FjordCluster"], swiftSettings: swiftSettings),
-        .testTarget(name: "ZooKeeperTests", dependencies: ["ZooKeeper"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FjordCoordinatorTests",
+            dependencies: [
+                "FjordCoordinator", "FjordCluster", "ZooKeeper", "FjordTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ZooKeeperTests", dependencies: ["ZooKeeper", "FjordTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "FjordStorageTests",
-            dependencies: ["FjordStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "FjordStorage", "KafkaWire", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // 8. The controller process: pure decision core (Core/) and its ZooKeeper/network shell (Shell/).
+        .target(
+            name: "FjordController",
+            dependencies: [
+                "FjordModel", "FjordCluster", "KafkaWire", "KafkaProtocol", "FjordNetwork", "ZooKeeper",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fjord-controller",
+            dependencies: [
+                "FjordController", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FjordControllerTests",
+            dependencies: [
+                "FjordController", "fjord-controller", "FjordCluster", "FjordModel", "KafkaWire", "KafkaProtocol",
+                "FjordNetwork", "ZooKeeper",
+                "FjordTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // 8. The broker process: config, lifecycle, metadata cache, request processor, one handler per API.
+        .target(
+            name: "FjordBroker",
+            dependencies: [
+                "FjordModel", "KafkaWire", "KafkaProtocol", "FjordNetwork", "ZooKeeper", "FjordStorage", "FjordCluster",
+                "FjordCoordinator", "FjordReplication",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings + [.define("FJORD_REPLICATION")]
+        ),
+        .executableTarget(name: "fjord-broker", dependencies: ["FjordBroker"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FjordBrokerTests",
+            dependencies: [
+                "FjordBroker", "FjordCluster", "FjordModel", "KafkaProtocol", "KafkaWire", "FjordNetwork", "ZooKeeper",
+                "FjordTestSupport", .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // 8. FjordClient: the Swift producer, consumer and admin client (imports only layers 1-3), and the `fjord` CLI.
+        .target(
+            name: "FjordClient",
+            dependencies: [
+                "FjordModel", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Atomics", package: "swift-atomics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fjord",
+            dependencies: [
+                "FjordClient", "FjordModel", "KafkaWire", "KafkaProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FjordClientTests",
+            dependencies: [
+                "FjordClient", "fjord", "FjordModel", "KafkaWire", "KafkaProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
     ],

@@ -1,0 +1,35 @@
+import KafkaProtocol
+import NIOCore
+
+/// AlterPartitionReassignments (key 45), served 0, not advertised. Forwarded to the active controller, which runs
+/// reassignments; NOT_CONTROLLER when it cannot be reached.
+enum AlterPartitionReassignmentsHandler {
+    static func handle(
+        _ request: AlterPartitionReassignmentsRequest, _ context: RequestContext, _ broker: BrokerContext
+    ) -> EventLoopFuture<HandlerOutput> {
+        context.eventLoop.makeFutureWithTask {
+            do {
+                let response = try await broker.controllerChannel.send(
+                    request, preferred: 0...0, timeoutMs: Int64(max(request.timeoutMs, 0)) + 5_000)
+                return .message(response)
+            } catch {
+                broker.logger.debug("AlterPartitionReassignments not forwarded", metadata: ["error": "\(error)"])
+                return .message(errorResponse(request, error: .notController))
+            }
+        }
+    }
+
+    static func errorResponse(_ request: AlterPartitionReassignmentsRequest, error: ErrorCode)
+        -> AlterPartitionReassignmentsResponse
+    {
+        AlterPartitionReassignmentsResponse(
+            errorCode: error.rawValue,
+            responses: request.topics.map { topic in
+                .init(
+                    name: topic.name,
+                    partitions: topic.partitions.map {
+                        .init(partitionIndex: $0.partitionIndex, errorCode: error.rawValue)
+                    })
+            })
+    }
+}

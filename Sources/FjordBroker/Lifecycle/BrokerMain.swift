@@ -1,0 +1,103 @@
+import Dispatch
+import FjordCluster
+import Foundation
+import Logging
+
+/// What `fjord-broker` does: parse the command line and configuration, set up logging, run the broker until
+/// SIGTERM or SIGINT (controlled shutdown; a second signal exits at once), and return the exit status.
+public enum BrokerMain {
+    public static func run(arguments: [String], environment: [String: String]) async -> Int32 {
+        let commandLine: BrokerCommandLine
+        do {
+            commandLine = try BrokerCommandLine(arguments: arguments)
+        } catch {
+            printError("fjord-broker: \(error)")
+            return 2
+        }
+        switch commandLine.action {
+        case .help:
+            print(BrokerCommandLine.usage)
+            return 0
+        case .printConfigKeys:
+            for definition in BrokerConfig.definitions { print(definition.name) }
+            return 0
+        case .run:
+            break
+        }
+        let config: BrokerConfig
+        do {
+            let text = try commandLine.configFile.map { path -> String in
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ConfigError("cannot read configuration file \(path)")
+                }
+                return text
+            }
+            config = try BrokerConfig.load(
+                fileText: text, environment: environment, overrides: commandLine.overrides)
+        } catch {
+            printError("fjord-broker: configuration error: \(error)")
+            return 2
+        }
+        let level = config.logLevel
+        LoggingSystem.bootstrap { LogfmtLogHandler(label: $0, level: level) }
+        let logger = Logger(label: "fjord.broker")
+        for key in config.resolved.unknownKeys {
+            logger.warning("ignoring unknown configuration key", metadata: ["key": "\(key)"])
+        }
+        let server: BrokerServer
+        do {
+            server = try await BrokerServer.start(config: config, logger: logger)
+        } catch {
+            logger.critical("broker failed to start", metadata: ["error": "\(error)"])
+            return 1
+        }
+        let signals = SignalHandlers { signal, count in
+            if count > 1 {
+                logger.warning(
+                    "second signal; exiting without finishing the shutdown", metadata: ["signal": "\(signal)"])
+                exit(1)
+            }
+            logger.info("signal received; starting controlled shutdown", metadata: ["signal": "\(signal)"])
+            Task { await server.shutdown() }
+        }
+        await server.run()
+        signals.cancel()
+        return 0
+    }
+
+    static func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+/// SIGTERM and SIGINT delivered to a handler on a dispatch queue (with their default actions disabled), counting
+/// how many arrived.
+///
+/// `@unchecked Sendable`: `sources` is written once in `init` and only read by `cancel()`; dispatch sources are
+/// thread-safe.
+final class SignalHandlers: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+
+    init(handler: @escaping @Sendable (Int32, Int) -> Void) {
+        let queue = DispatchQueue(label: "fjord.signals")
+        let count = Counter()
+        sources = [SIGTERM, SIGINT].map { signalNumber in
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: queue)
+            source.setEventHandler { handler(signalNumber, count.increment()) }
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { for source in sources { source.cancel() } }
+
+    /// Only touched on the signal queue.
+    private final class Counter: @unchecked Sendable {
+        private var value = 0
+        func increment() -> Int {
+            value += 1
+            return value
+        }
+    }
+}
