@@ -24,11 +24,12 @@ import Testing
             replicaLagTimeMaxMs: lagMs, minInsyncReplicas: minIsr)
     }
 
-    func fetch(_ state: inout PartitionReplicaState, _ id: BrokerID, _ offset: Int64, at nowMs: Int64)
-        -> PartitionReplicaState.FetchUpdate
-    {
+    func fetch(
+        _ state: inout PartitionReplicaState, _ id: BrokerID, _ offset: Int64, at nowMs: Int64, brokerEpoch: Int64 = 1
+    ) -> PartitionReplicaState.FetchUpdate {
         state.followerFetched(
-            id, fetchOffset: Offset(offset), logStartOffset: .zero, brokerEpoch: BrokerEpoch(1), nowMs: nowMs)
+            id, fetchOffset: Offset(offset), logStartOffset: .zero, brokerEpoch: BrokerEpoch(brokerEpoch),
+            nowMs: nowMs)
     }
 
     @Test func newLeaderStartsItsEpochAtTheLogEndAndWaitsForIsrFollowersBeforeAdvancingTheHighWatermark() {
@@ -180,10 +181,24 @@ import Testing
     @Test func ineligibleReplicaRevertsToTheCommittedIsr() {
         var state = leader(isr: [1], leo: 100, hw: 100)
         let proposal = fetch(&state, b2, 100, at: 1).proposal!
-        #expect(state.alterPartitionAnswered(proposal, answer: .rejected(.ineligibleReplica), nowMs: 2) == .reverted)
+        let answer = state.alterPartitionAnswered(proposal, answer: .rejected(.ineligibleReplica), nowMs: 2)
+        #expect(answer == .reverted(highWatermark: nil))
         #expect(!state.isr.isInflight && state.isr.maximal == [b1])
-        // The next fetch proposes again.
-        #expect(fetch(&state, b2, 100, at: 3).proposal != nil)
+        // The refused replica (a broker shutting down) is neither proposed again nor waited for in the same epoch.
+        #expect(fetch(&state, b2, 100, at: 3).proposal == nil)
+        #expect(state.leaderAppended(logEndOffset: Offset(110), nowMs: 4) == Offset(110))
+        // Once it fetches with a new broker epoch (it restarted), it may join again.
+        #expect(fetch(&state, b2, 110, at: 5, brokerEpoch: 2).proposal != nil)
+    }
+
+    /// A caught-up replica outside the ISR holds the HW back only while it is eligible (KAFKA-13091 with Kafka's
+    /// `isReplicaIsrEligible`): a refusal by the controller releases the HW at once.
+    @Test func refusedReplicaStopsHoldingTheHighWatermark() {
+        var state = leader(isr: [1], leo: 100, hw: 100)
+        let proposal = fetch(&state, b2, 100, at: 1).proposal!
+        #expect(state.leaderAppended(logEndOffset: Offset(120), nowMs: 2) == nil)  // waits for b2 (pending)
+        let answer = state.alterPartitionAnswered(proposal, answer: .rejected(.ineligibleReplica), nowMs: 3)
+        #expect(answer == .reverted(highWatermark: Offset(120)))
     }
 
     @Test func transportFailureAndRetriableErrorsRetryTheSameProposal() {

@@ -20,8 +20,9 @@ extension PartitionReplicaState {
         /// The new ISR and partition epoch are committed; `highWatermark` is set when the HW advanced.
         case committed(highWatermark: Offset?)
         /// The controller said the change was not applied and our view is current (INELIGIBLE_REPLICA,
-        /// OPERATION_NOT_ATTEMPTED): back to the committed ISR; later checks may propose again.
-        case reverted
+        /// OPERATION_NOT_ATTEMPTED): back to the committed ISR; later checks may propose again. `highWatermark` is
+        /// set when dropping the refused replica let the HW advance.
+        case reverted(highWatermark: Offset?)
         /// Our view is stale (or the answer names another leader epoch or an older partition epoch): nothing more
         /// is proposed until the next LeaderAndIsr; the maximal ISR keeps counting the proposal meanwhile.
         case awaitingLeaderAndIsr
@@ -49,8 +50,11 @@ extension PartitionReplicaState {
         case .rejected(let error):
             switch error {
             case .operationNotAttempted, .ineligibleReplica:
+                if error == .ineligibleReplica, case .expand(let id) = pending.kind {
+                    ineligibleReplicas[id] = followers[id]?.brokerEpoch
+                }
                 isr.pending = nil
-                return .reverted
+                return .reverted(highWatermark: maybeIncrementHighWatermark(nowMs: nowMs))
             case .unknownTopicOrPartition, .unknownTopicId, .fencedLeaderEpoch, .invalidUpdateVersion, .invalidRequest:
                 isr.pending!.status = .awaitingLeaderAndIsr
                 return .awaitingLeaderAndIsr

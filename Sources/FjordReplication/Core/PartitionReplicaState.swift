@@ -38,6 +38,11 @@ public struct PartitionReplicaState: Sendable {
     public internal(set) var leaderLogEndOffset: Offset
     /// The partition's `min.insync.replicas`.
     public var minInsyncReplicas: Int
+    /// Replicas the controller refused to add to the ISR (INELIGIBLE_REPLICA: dead or shutting down), with the broker
+    /// epoch they fetched with then. Such a replica is not waited for by the HW nor proposed again until it fetches
+    /// with another broker epoch (it restarted), so a broker on its way down cannot pin the HW (Kafka's
+    /// `isReplicaIsrEligible`).
+    public internal(set) var ineligibleReplicas: [BrokerID: BrokerEpoch?] = [:]
 
     /// The leadership a LeaderAndIsr request hands this replica.
     public struct Leadership: Hashable, Sendable {
@@ -178,7 +183,7 @@ public struct PartitionReplicaState: Sendable {
         for (id, follower) in followers where follower.logEndOffset < candidate {
             let waitForJoin = follower.isCaughtUp(
                 leaderLogEndOffset: leaderLogEndOffset, nowMs: nowMs, replicaLagTimeMaxMs: replicaLagTimeMaxMs)
-            if maximal.contains(id) || waitForJoin { candidate = follower.logEndOffset }
+            if maximal.contains(id) || (waitForJoin && isEligible(id)) { candidate = follower.logEndOffset }
         }
         guard candidate > highWatermark else { return nil }
         precondition(candidate <= leaderLogEndOffset, "HW \(candidate) beyond the leader LEO \(leaderLogEndOffset)")
@@ -189,7 +194,9 @@ public struct PartitionReplicaState: Sendable {
     // MARK: ISR proposals
 
     private mutating func maybeProposeExpansion(of id: BrokerID) -> IsrProposal? {
-        guard !isr.isInflight, !isr.committed.contains(id), let follower = followers[id] else { return nil }
+        guard !isr.isInflight, !isr.committed.contains(id), isEligible(id), let follower = followers[id] else {
+            return nil
+        }
         // KAFKA-7128: caught up to the HW *and* to the start of this leader epoch.
         guard follower.logEndOffset >= highWatermark, follower.logEndOffset >= leaderEpochStartOffset else {
             return nil
@@ -197,6 +204,12 @@ public struct PartitionReplicaState: Sendable {
         let proposal = makeProposal(isr.committed.union([id]))
         isr.pending = PendingIsrChange(kind: .expand(id), proposal: proposal, status: .inFlight)
         return proposal
+    }
+
+    /// Whether `id` may join the ISR: the controller has not refused it in its current broker epoch.
+    func isEligible(_ id: BrokerID) -> Bool {
+        guard let refusedEpoch = ineligibleReplicas[id] else { return true }
+        return followers[id]?.brokerEpoch != refusedEpoch
     }
 
     private func makeProposal(_ members: Set<BrokerID>) -> IsrProposal {

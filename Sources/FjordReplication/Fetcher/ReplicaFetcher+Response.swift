@@ -87,8 +87,16 @@ extension ReplicaFetcher {
                 "partition": "\(partition.topicPartition)", "leaderDiverging": "\(diverging)", "to": "\(target)",
                 "logEndOffset": "\(log.logEndOffset)",
             ])
+        let before = (log.logEndOffset, log.latestEpoch)
         await blocking(partition, sent: sent) {
             try partition.truncateAsFollower(to: target, leaderEpoch: sent.currentLeaderEpoch)
+        }
+        if (log.logEndOffset, log.latestEpoch) == before {
+            // Nothing changed, so the next fetch would get the same answer: wait instead of spinning.
+            logger.warning(
+                "diverging-epoch truncation changed nothing; backing off",
+                metadata: ["partition": "\(partition.topicPartition)", "diverging": "\(diverging)"])
+            backOff([partition.topicPartition])
         }
     }
 

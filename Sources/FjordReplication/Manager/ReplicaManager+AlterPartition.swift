@@ -33,6 +33,10 @@ extension ReplicaManager {
             logger.info(
                 "ISR change not applied",
                 metadata: ["partition": "\(topicPartition)", "answer": "\(answer)", "outcome": "\(outcome)"])
+            if case .reverted(_?) = outcome {
+                highWatermarkAdvanced(topicPartition)
+                producePurgatory.checkAndComplete(topicPartition)
+            }
         case .stale, .retry:
             break
         }

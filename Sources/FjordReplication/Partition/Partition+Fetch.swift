@@ -85,6 +85,9 @@ extension Partition {
             if case .committed(let advanced?) = outcome {
                 return .committed(highWatermark: log.updateHighWatermark(advanced))
             }
+            if case .reverted(let advanced?) = outcome {
+                return .reverted(highWatermark: log.updateHighWatermark(advanced))
+            }
             return outcome
         }
     }

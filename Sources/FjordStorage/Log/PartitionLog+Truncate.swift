@@ -27,7 +27,17 @@ extension PartitionLog {
     private func truncateLocked(_ state: inout LogWriterState, to offset: Offset, nowMs: Int64) throws(LogError)
         -> TruncationOutcome?
     {
-        guard offset < state.active.nextOffset else { return nil }
+        guard offset < state.active.nextOffset else {
+            // Nothing to cut from the log, but an epoch that starts exactly at its end (a leadership that appended
+            // nothing) must still go, or a follower keeps offering it as its last fetched epoch and the leader keeps
+            // answering "diverging" forever (Kafka truncates the epoch cache in this case too).
+            let end = state.active.nextOffset
+            guard offset == end, state.epochCache.truncateFromEnd(endOffset: end) else { return nil }
+            state.epochCacheVersion += 1
+            publish(state)
+            return TruncationOutcome(
+                removedFiles: [], epochEntries: state.epochCache.entries, epochVersion: state.epochCacheVersion)
+        }
         let firstBase = state.sealed.first?.baseOffset ?? state.active.baseOffset
         if offset < firstBase { return try truncateFullyLocked(&state, startAt: offset, nowMs: nowMs) }
         var removed: [String] = []
