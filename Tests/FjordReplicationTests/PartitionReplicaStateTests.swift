@@ -191,6 +191,19 @@ import Testing
         #expect(fetch(&state, b2, 110, at: 5, brokerEpoch: 2).proposal != nil)
     }
 
+    /// A replica the metadata shows as dead is not proposed and does not hold the HW back, even when caught up.
+    @Test func deadReplicaOutsideTheIsrDoesNotHoldTheHighWatermark() {
+        var state = leader(isr: [1, 2], leo: 100, hw: 100)
+        state.refreshLiveness { $0 != b3 }
+        #expect(fetch(&state, b3, 100, at: 1).proposal == nil)
+        _ = fetch(&state, b2, 100, at: 1)
+        #expect(state.leaderAppended(logEndOffset: Offset(120), nowMs: 2) == nil)
+        #expect(fetch(&state, b2, 120, at: 3).highWatermark == Offset(120))
+        // Back alive: it is proposed again at its next fetch.
+        state.refreshLiveness { _ in true }
+        #expect(fetch(&state, b3, 120, at: 4).proposal != nil)
+    }
+
     /// A caught-up replica outside the ISR holds the HW back only while it is eligible (KAFKA-13091 with Kafka's
     /// `isReplicaIsrEligible`): a refusal by the controller releases the HW at once.
     @Test func refusedReplicaStopsHoldingTheHighWatermark() {
@@ -225,7 +238,7 @@ import Testing
         // b2 is not in the ISR but caught up recently (about to join): HW waits for it.
         _ = fetch(&state, b2, 100, at: 10)
         let proposal = state.isr.pending?.proposal
-        _ = state.alterPartitionAnswered(proposal!, answer: .rejected(.ineligibleReplica), nowMs: 11)
+        _ = state.alterPartitionAnswered(proposal!, answer: .rejected(.operationNotAttempted), nowMs: 11)
         #expect(state.leaderAppended(logEndOffset: Offset(120), nowMs: 12) == nil)
         // Once it is no longer caught up, it stops holding the HW.
         #expect(state.leaderAppended(logEndOffset: Offset(121), nowMs: 10 + lagMs + 1) == Offset(121))

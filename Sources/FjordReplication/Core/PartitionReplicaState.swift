@@ -43,6 +43,9 @@ public struct PartitionReplicaState: Sendable {
     /// with another broker epoch (it restarted), so a broker on its way down cannot pin the HW (Kafka's
     /// `isReplicaIsrEligible`).
     public internal(set) var ineligibleReplicas: [BrokerID: BrokerEpoch?] = [:]
+    /// Replicas the broker's metadata shows as not live (no registration): like refused ones, they are neither
+    /// proposed for the ISR nor waited for by the HW unless already in the (maximal) ISR. Refreshed by the shell.
+    public internal(set) var deadReplicas: Set<BrokerID> = []
 
     /// The leadership a LeaderAndIsr request hands this replica.
     public struct Leadership: Hashable, Sendable {
@@ -206,10 +209,18 @@ public struct PartitionReplicaState: Sendable {
         return proposal
     }
 
-    /// Whether `id` may join the ISR: the controller has not refused it in its current broker epoch.
+    /// Whether `id` may join the ISR: it is live, and the controller has not refused it in its current broker epoch.
     func isEligible(_ id: BrokerID) -> Bool {
+        guard !deadReplicas.contains(id) else { return false }
         guard let refusedEpoch = ineligibleReplicas[id] else { return true }
         return followers[id]?.brokerEpoch != refusedEpoch
+    }
+
+    /// Re-reads which followers are live. Allocates nothing while every follower is live.
+    public mutating func refreshLiveness(_ isLive: (BrokerID) -> Bool) {
+        var dead: Set<BrokerID> = []
+        for id in followers.keys where !isLive(id) { dead.insert(id) }
+        if dead != deadReplicas { deadReplicas = dead }
     }
 
     private func makeProposal(_ members: Set<BrokerID>) -> IsrProposal {

@@ -65,8 +65,10 @@ extension ReplicaManager {
             let log = try logManager.getOrCreateLog(topicPartition, config: topicConfig(topicPartition.topic))
             return partitions.withLock { partitions in
                 if let existing = partitions[topicPartition] { return existing }
+                let endpoints = self.endpoints
                 let partition = Partition(
-                    topicPartition: topicPartition, localBrokerID: config.brokerID, log: log, logger: logger)
+                    topicPartition: topicPartition, localBrokerID: config.brokerID, log: log, logger: logger,
+                    isLive: { endpoints.isLive($0) })
                 partitions[topicPartition] = partition
                 return partition
             }

@@ -92,7 +92,11 @@ extension Partition {
                     offset = offset + Int64(header.lastOffsetDelta) + 1
                 }
             }
-            let advanced = state.withLeaderState { $0.leaderAppended(logEndOffset: info.logEndOffset, nowMs: nowMs) }
+            let isLive = self.isLive
+            let advanced = state.withLeaderState {
+                $0.refreshLiveness(isLive)
+                return $0.leaderAppended(logEndOffset: info.logEndOffset, nowMs: nowMs)
+            }
             var highWatermark: Offset?
             if let advanced, let advanced { highWatermark = log.updateHighWatermark(advanced) }
             return LeaderAppendOutcome(

@@ -36,8 +36,10 @@ extension Partition {
             guard fetchOffset >= log.logStartOffset, fetchOffset <= log.logEndOffset else {
                 return .error(.offsetOutOfRange)
             }
+            let isLive = self.isLive
             let update = state.withLeaderState {
-                $0.followerFetched(
+                $0.refreshLiveness(isLive)
+                return $0.followerFetched(
                     replica, fetchOffset: fetchOffset, logStartOffset: followerLogStartOffset,
                     brokerEpoch: brokerEpoch, nowMs: nowMs)
             }!

@@ -47,7 +47,14 @@ final class Partition: Sendable {
         var producerStateLoaded = false
     }
 
-    init(topicPartition: TopicPartition, localBrokerID: BrokerID, log: PartitionLog, logger: Logger) {
+    /// Whether a broker is live in this broker's metadata (ISR eligibility of followers).
+    let isLive: @Sendable (BrokerID) -> Bool
+
+    init(
+        topicPartition: TopicPartition, localBrokerID: BrokerID, log: PartitionLog, logger: Logger,
+        isLive: @escaping @Sendable (BrokerID) -> Bool = { _ in true }
+    ) {
+        self.isLive = isLive
         self.topicPartition = topicPartition
         self.localBrokerID = localBrokerID
         self.log = log
