@@ -51,6 +51,9 @@ final class SessionCore: @unchecked Sendable {
         /// Watches whose re-arm failed with a connection loss: armed again on the next `connected`.
         var awaitingReconnect: [UInt64] = []
         var close: CloseState = .open
+        /// When an answer from the server last arrived (a completed operation or a connected event): the start of
+        /// the lease ``ZooKeeperClient/mustAssumeSessionLost(at:)`` grants.
+        var lastServerContact: ContinuousClock.Instant = .now
     }
 
     private let handle = LockedValue(Handle())
@@ -141,6 +144,20 @@ final class SessionCore: @unchecked Sendable {
     // MARK: Session state
 
     var status: ConnectionStatus { state.withLock { $0.status } }
+
+    /// When the server last answered (see `State.lastServerContact`).
+    var lastServerContact: ContinuousClock.Instant { state.withLock { $0.lastServerContact } }
+
+    /// Records that an answer from the server arrived, when `rc` is one only the server gives (success or an API
+    /// error such as NONODE, not a connection loss, timeout, expiry or local refusal).
+    private func noteServerAnswer(_ rc: Int32) {
+        let fromServer =
+            rc == ZOK.rawValue || rc == ZNONODE.rawValue || rc == ZNODEEXISTS.rawValue || rc == ZBADVERSION.rawValue
+            || rc == ZNOTEMPTY.rawValue || rc == ZNOCHILDRENFOREPHEMERALS.rawValue
+        guard fromServer else { return }
+        let now = ContinuousClock.now
+        state.withLock { if $0.lastServerContact < now { $0.lastServerContact = now } }
+    }
     var sessionID: Int64 { state.withLock { $0.sessionID } }
     var negotiatedTimeoutMs: Int32 { state.withLock { $0.negotiatedTimeoutMs } }
     var pendingOperationCount: Int { PendingOperations.shared.count(owner: serial) }
@@ -189,6 +206,7 @@ final class SessionCore: @unchecked Sendable {
             effects.subscribers = Array(state.subscribers.values)
             switch new {
             case .connected:
+                state.lastServerContact = now
                 state.sessionID = sessionID
                 state.negotiatedTimeoutMs = timeoutMs
                 effects.rearm = state.awaitingReconnect.compactMap { state.watches[$0] }
@@ -262,7 +280,12 @@ final class SessionCore: @unchecked Sendable {
         buffers: MultiBuffers?, resume: @escaping @Sendable (RawOutcome) -> Void,
         start: (OpaquePointer, UnsafeRawPointer) -> Int32
     ) {
-        let id = PendingOperations.shared.register(owner: serial, buffers: buffers, resume: resume)
+        let id = PendingOperations.shared.register(
+            owner: serial, buffers: buffers,
+            resume: { [weak self] outcome in
+                self?.noteServerAnswer(outcome.rc)
+                resume(outcome)
+            })
         let rc: Int32 = handle.withLock { handle in
             guard let zh = handle.zh, !handle.closing else { return ZCLOSING.rawValue }
             return start(zh, PendingOperations.pointer(for: id))

@@ -60,7 +60,25 @@ public final class ZooKeeperClient: Sendable {
             await core.close()
             throw error
         }
-        return ZooKeeperClient(core: core)
+        let client = ZooKeeperClient(core: core)
+        startKeepalive(client)
+        return client
+    }
+
+    /// Keeps the lease of ``mustAssumeSessionLost(at:)`` fresh: when nothing was answered for a sixth of the session
+    /// timeout, asks the server for `exists("/")`. Ends when the client is released or its session is over.
+    private static func startKeepalive(_ client: ZooKeeperClient) {
+        Task.detached { [weak client] in
+            while true {
+                guard let timeout = client?.negotiatedSessionTimeout else { return }
+                let interval = max(timeout / 6, .milliseconds(20))
+                try? await Task.sleep(for: interval)
+                guard let live = client, !live.state.isFinal else { return }
+                if live.state == .connected, ContinuousClock.now - live.core.lastServerContact >= interval {
+                    _ = try? await live.exists("/")
+                }
+            }
+        }
     }
 
     // MARK: Session
@@ -88,8 +106,14 @@ public final class ZooKeeperClient: Sendable {
     }
 
     /// True when the owner must behave as if its session (and its ephemeral nodes, e.g. a leadership claim) were
-    /// gone: the session expired, authentication failed, the client is closed, or it has been disconnected for at
-    /// least a third of the negotiated session timeout.
+    /// gone: the session expired, authentication failed, the client is closed, it has been disconnected for at
+    /// least a third of the negotiated session timeout, or the server has not answered anything for two thirds of
+    /// it (the *lease*).
+    ///
+    /// Why the lease: a process stopped (SIGSTOP, a long pause) and then resumed still reads `connected` until the
+    /// library's I/O thread notices, and may act on requests queued meanwhile. The server cannot have expired the
+    /// session within one timeout of the last answer it sent, so two thirds leaves margin for the round trip and
+    /// for the successor to be elected; a background keepalive refreshes the lease every sixth of the timeout.
     ///
     /// Why a third: the C client declares the connection lost only after two thirds of the timeout without hearing
     /// from the server, while the server expires the session one full timeout after it last heard from the client.
@@ -99,7 +123,7 @@ public final class ZooKeeperClient: Sendable {
     public func mustAssumeSessionLost(at now: ContinuousClock.Instant = .now) -> Bool {
         let status = core.status
         switch status.state {
-        case .connected: return false
+        case .connected: return now - core.lastServerContact >= negotiatedSessionTimeout * 2 / 3
         case .expired, .authFailed, .closed: return true
         case .connecting: return now - status.since >= negotiatedSessionTimeout / 3
         }

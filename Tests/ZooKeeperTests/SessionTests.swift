@@ -26,6 +26,28 @@ struct SessionTests {
         await clamped.close()
     }
 
+    /// The lease behind `mustAssumeSessionLost`: an idle client's keepalive keeps it fresh for many timeouts, and a
+    /// stalled connection ends it within the session timeout, before the server can have expired the session.
+    @Test func idleSessionKeepsItsLeaseAndAStalledOneLosesIt() async throws {
+        let server = try await TestZooKeeper.server()
+        let proxy = try TCPProxy(targetPort: server.port)
+        defer { proxy.stop() }
+        let zk = try await ZooKeeperClient.connect(connectString: "127.0.0.1:\(proxy.port)", sessionTimeout: .seconds(1))
+        let idleUntil = ContinuousClock.now + .milliseconds(2_500)
+        var sawLost = false
+        while ContinuousClock.now < idleUntil {
+            sawLost = sawLost || zk.mustAssumeSessionLost()
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        #expect(!sawLost, "an idle session must keep its lease")
+        let stalledAt = ContinuousClock.now
+        proxy.pause()
+        try await waitUntil("the lease to run out", timeout: .seconds(3)) { zk.mustAssumeSessionLost() }
+        #expect(ContinuousClock.now - stalledAt < .seconds(1))
+        proxy.resume()
+        await zk.close()
+    }
+
     @Test func connectFailsAtItsDeadlineWhenNoServerAnswers() async throws {
         TestZooKeeper.quietLibrary()
         let port = try freePort()
