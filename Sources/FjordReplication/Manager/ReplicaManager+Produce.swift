@@ -61,8 +61,8 @@ extension ReplicaManager {
         for tp in advanced { highWatermarkAdvanced(tp) }
         guard !waiting.isEmpty else { return eventLoop.makeSucceededFuture(results) }
         let promise = eventLoop.makePromise(of: [TopicPartition: PartitionAppendResult].self)
-        let operation = DelayedProduce(waiting: waiting, results: results, promise: promise) { [weak self] in
-            self?.partition($0)
+        let operation = DelayedProduce(waiting: waiting, results: results, promise: promise, isFenced: isFenced) {
+            [weak self] in self?.partition($0)
         }
         if !producePurgatory.tryCompleteElseWatch(operation, keys: Array(waiting.keys)) {
             operation.scheduleTimeout(on: eventLoop, afterMs: Int64(timeoutMs))

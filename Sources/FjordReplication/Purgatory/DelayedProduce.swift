@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// A partition whose leader moved away completes with NOT_LEADER_OR_FOLLOWER; one whose ISR shrank below
 /// `min.insync.replicas` after the append completes with NOT_ENOUGH_REPLICAS_AFTER_APPEND once its HW gets there.
-/// The promise is completed exactly once, outside the operation's lock.
+/// A broker that must assume its ZooKeeper session lost (`isFenced`) acknowledges nothing more: whatever is still
+/// waiting completes with NOT_LEADER_OR_FOLLOWER (a successor may already lead; an idempotent retry there is
+/// de-duplicated). The promise is completed exactly once, outside the operation's lock.
 final class DelayedProduce: DelayedOperation {
     private struct State {
         /// Partition → the offset its HW must reach (last appended offset + 1).
@@ -21,14 +23,17 @@ final class DelayedProduce: DelayedOperation {
     private let state: Mutex<State>
     private let promise: EventLoopPromise<[TopicPartition: PartitionAppendResult]>
     private let partition: @Sendable (TopicPartition) -> Partition?
+    private let isFenced: @Sendable () -> Bool
 
     init(
         waiting: [TopicPartition: Offset], results: [TopicPartition: PartitionAppendResult],
         promise: EventLoopPromise<[TopicPartition: PartitionAppendResult]>,
+        isFenced: @escaping @Sendable () -> Bool = { false },
         partition: @escaping @Sendable (TopicPartition) -> Partition?
     ) {
         self.state = Mutex(State(waiting: waiting, results: results))
         self.promise = promise
+        self.isFenced = isFenced
         self.partition = partition
     }
 
@@ -48,8 +53,14 @@ final class DelayedProduce: DelayedOperation {
     var isCompleted: Bool { state.withLock { $0.completed } }
 
     func tryComplete() -> Bool {
+        let fenced = isFenced()
         let finished = state.withLock { state -> [TopicPartition: PartitionAppendResult]? in
             guard !state.completed else { return nil }
+            if fenced {
+                for topicPartition in state.waiting.keys { state.results[topicPartition]?.fail(.notLeaderOrFollower) }
+                state.waiting.removeAll()
+                return finish(&state)
+            }
             for (topicPartition, required) in state.waiting {
                 let (done, error) =
                     partition(topicPartition)?.checkEnoughReplicasReachOffset(required) ?? (true, .notLeaderOrFollower)
