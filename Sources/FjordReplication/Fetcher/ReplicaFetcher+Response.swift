@@ -25,6 +25,10 @@ extension ReplicaFetcher {
                 }
             case .offsetOutOfRange:
                 await handleOutOfRange(partition, data, sent: sent)
+            case .notLeaderOrFollower, .unknownLeaderEpoch:
+                // The new leader has not applied its LeaderAndIsr yet (the controller's requests race): it will in
+                // moments, so retry soon rather than after the full backoff — this is most of a failover's latency.
+                backOff([data.topicPartition], ms: min(config.replicaFetchBackoffMs, Self.leaderChangeRetryMs))
             default:
                 logger.debug(
                     "replica fetch partition error; backing off",

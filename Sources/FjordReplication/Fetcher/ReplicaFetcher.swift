@@ -197,8 +197,11 @@ final class ReplicaFetcher: Sendable {
     }
 
     /// Delays `partitions` by `replica.fetch.backoff.ms`.
-    func backOff(_ partitions: [TopicPartition]) {
-        let until = MonotonicClock.nowMs() + config.replicaFetchBackoffMs
+    /// How soon a partition whose leader has not yet taken up its epoch is fetched again.
+    static let leaderChangeRetryMs: Int64 = 50
+
+    func backOff(_ partitions: [TopicPartition], ms backoffMs: Int64? = nil) {
+        let until = MonotonicClock.nowMs() + (backoffMs ?? config.replicaFetchBackoffMs)
         state.withLock { state in
             for tp in partitions { state.partitions[tp]?.delayedUntilMs = until }
         }
