@@ -125,7 +125,10 @@ public struct ControllerCore: Sendable {
             return .alterPartition(
                 Self.alterPartitionReply(request, errors: errors, context: context, dropped: dropped))
         case .controlledShutdown(let broker):
-            return .controlledShutdown(.none, remaining: context.partitionsLed(by: broker))
+            // Kafka counts only partitions whose leadership could move (replication factor > 1): a single-replica
+            // partition stays led by the broker until it stops, and reporting it would only make the broker retry.
+            let movable = context.partitionsLed(by: broker).filter { context.replicas($0).count > 1 }
+            return .controlledShutdown(.none, remaining: movable)
         case .electLeaders(let type, var outcomes, let elected):
             for tp in elected {
                 if dropped.contains(tp) {
