@@ -289,3 +289,51 @@ def test_acks_all_through_a_leader_kill_loses_and_duplicates_nothing(whole_clust
     missing = sorted(set(f"record-{i:06d}" for i in range(total)) - set(values))
     assert not missing, f"{len(missing)} acknowledged records lost, e.g. {missing[:5]}"
     assert len(values) == len(set(values)) == total, f"{len(values) - len(set(values))} duplicates"
+
+
+@pytest.mark.parametrize("strategy", ["range", "roundrobin", "cooperative-sticky"])
+def test_swift_and_librdkafka_members_share_a_group(cluster, strategy):
+    """A Swift member and a confluent-kafka member in one group: they read each other's subscription and
+    assignment bytes (whichever is leader), split the partitions, and (cooperative-sticky) the incremental
+    protocol hands partitions over without either member stopping."""
+    topic, group = unique(f"mixed-{strategy}"), unique("mixed")
+    create(cluster, topic, 6)
+    swift = subprocess.Popen(
+        [str(fjord_binary()), "consume", "--topic", topic, "--group", group, "--from-beginning",
+         "--bootstrap-server", cluster.bootstrap, "--timeout-ms", "60000",
+         "--consumer-property", f"partition.assignment.strategy={strategy}",
+         "--consumer-property", "session.timeout.ms=6000", "--consumer-property", "heartbeat.interval.ms=500",
+         "-f", "%p %s\\n"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    swift_lines: list[str] = []
+    threading.Thread(target=lambda: swift_lines.extend(iter(swift.stdout.readline, "")), daemon=True).start()
+    from confluent_kafka import Consumer, Producer
+    ck = Consumer({"bootstrap.servers": cluster.bootstrap, "group.id": group, "auto.offset.reset": "earliest",
+                   "partition.assignment.strategy": strategy, "session.timeout.ms": 6000,
+                   "heartbeat.interval.ms": 500})
+    ck.subscribe([topic])
+    ck_values: list[str] = []
+    try:
+        def split_evenly():
+            ck.poll(0.2)
+            m = describe_members(cluster, group)
+            return len(m) == 2 and all(len(a) == 3 for a in m.values()) and m
+        members = wait_until(split_evenly, 60, "two members with three partitions each")
+        assert set().union(*members.values()) == {(topic, p) for p in range(6)}
+        producer = Producer({"bootstrap.servers": cluster.bootstrap})
+        for i in range(600):
+            producer.produce(topic, value=f"m-{i}".encode(), partition=i % 6)
+        assert producer.flush(30) == 0
+
+        def all_consumed():
+            msg = ck.poll(0.2)
+            if msg is not None and not msg.error():
+                ck_values.append(msg.value().decode())
+            return len(ck_values) + len(swift_lines) >= 600
+        wait_until(all_consumed, 60, "both members to consume their share")
+        swift_values = [line.split()[1] for line in swift_lines]
+        assert sorted(ck_values + swift_values) == sorted(f"m-{i}" for i in range(600))
+        assert len(ck_values) == 300 and len(swift_values) == 300
+    finally:
+        ck.close()
+        swift.terminate()
+        swift.wait(30)
