@@ -47,6 +47,7 @@ PYTEST_ARGS ?=
 test-integration: deps
 	$(SWIFT) build -c $(CONFIG) --product fjord-broker $(BUILD_FLAGS)
 	$(SWIFT) build -c $(CONFIG) --product fjord-controller $(BUILD_FLAGS)
+	$(SWIFT) build -c $(CONFIG) --product fjord $(BUILD_FLAGS)
 	FJORD_BIN_DIR=.build/$(CONFIG) $(VENV)/bin/pytest Tests/Integration --durations=0 -rA $(PYTEST_ARGS)
 
 # Fault injection (docs/fault-testing.md): kill -9 / SIGTERM / SIGSTOP of leaders, followers and the controller, two
