@@ -68,6 +68,7 @@ test: deps check-generated check-compose test-unit test-integration test-faults
 cluster: deps
 	$(SWIFT) build -c $(CONFIG) --product fjord-broker $(BUILD_FLAGS)
 	$(SWIFT) build -c $(CONFIG) --product fjord-controller $(BUILD_FLAGS)
+	$(SWIFT) build -c $(CONFIG) --product fjord $(BUILD_FLAGS)
 	$(PY) scripts/cluster.py start --bin .build/$(CONFIG)
 
 cluster-stop:
