@@ -251,6 +251,8 @@ def cluster():
         "KAFKA_REPLICA_HIGH_WATERMARK_CHECKPOINT_INTERVAL_MS": "500",
         "KAFKA_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS": "200",
         "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+        # test_groups_faults uses short member sessions so the group recovers within seconds.
+        "KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS": "1000",
     }
     # Preferred leaders come back within seconds of a restart, so each test starts from balanced leadership.
     controller_env = env | {"KAFKA_LEADER_IMBALANCE_CHECK_INTERVAL_SECONDS": "5"}

@@ -138,6 +138,67 @@ import ZooKeeper
         #expect(sync.assignment == [42])
     }
 
+    @Test func storedGroupsAreListedByTheBrokerThatWouldCoordinateThem() async throws {
+        let connectString = try await ShellZooKeeper.connectString()
+        let admin = try await ShellZooKeeper.client(connectString)
+        let clientA = try await ShellZooKeeper.client(connectString)
+        let client1 = try await ShellZooKeeper.client(connectString)
+        let client2 = try await ShellZooKeeper.client(connectString)
+        defer {
+            Task {
+                await admin.close(); await client1.close(); await client2.close()
+            }
+        }
+        for id in [1, 2] {
+            try await admin.create(ZNodePaths.broker(BrokerID(Int32(id))), data: [], mode: .ephemeral)
+        }
+        // Broker 1's first incarnation stores offsets-only groups, a Stable consumer group, and a deleted group.
+        let a = ShellZooKeeper.coordinator(broker: 1, zooKeeper: clientA)
+        let offsetsOnly: [GroupID] = (0..<8).map { GroupID("offsets-\($0)") }
+        for group in offsetsOnly + ["deleted"] {
+            #expect(
+                await a.commitOffsets(
+                    group, OffsetCommitInput(entries: [OffsetCommitEntry(partition: t0, offset: Offset(1))])
+                )
+                .map(\.error) == [GroupErrorCode.none])
+        }
+        #expect(await a.deleteGroups(["deleted"]).map(\.1) == [GroupErrorCode.none])
+        let joined = await TestConsumer(coordinator: a, group: "members", client: "c").join()
+        _ = await a.syncGroup(
+            "members",
+            SyncGroupInput(
+                memberID: joined.memberID, generation: joined.generation, assignments: [joined.memberID: [1]]))
+        // It goes away; its owner nodes with its session. Nobody has loaded the groups since.
+        await a.unloadAll(reason: "test")
+        await clientA.close()
+        let one = ShellZooKeeper.coordinator(broker: 1, zooKeeper: client1)
+        let two = ShellZooKeeper.coordinator(broker: 2, zooKeeper: client2)
+        let live = [BrokerID(1), BrokerID(2)]
+        func expected(_ broker: Int32) -> [GroupID] {
+            (offsetsOnly + ["members"]).filter {
+                CoordinatorSelection.coordinator(for: $0, liveBrokers: live, currentOwner: nil) == BrokerID(broker)
+            }.sorted()
+        }
+        let listedOne = await one.listGroups()
+        let listedTwo = await two.listGroups()
+        #expect(listedOne.map(\.groupID) == expected(1))
+        #expect(listedTwo.map(\.groupID) == expected(2))
+        #expect(!expected(1).isEmpty && !expected(2).isEmpty, "the ids spread over both brokers")
+        for overview in listedOne + listedTwo {
+            if overview.groupID == "members" {
+                #expect(overview.state == .stable && overview.protocolType == "consumer")
+            } else {
+                #expect(overview.state == .empty && overview.protocolType == "")
+            }
+        }
+        #expect(await one.listGroups(states: [.stable]).allSatisfy { $0.groupID == "members" })
+        // A group loaded by the other broker (its request went there) is listed there only.
+        let elsewhere = expected(1)[0]
+        #expect(await two.fetchOffsets(elsewhere, partitions: [t0]).partitions.first?.offset == Offset(1))
+        #expect(await one.listGroups().map(\.groupID) == expected(1).filter { $0 != elsewhere })
+        #expect(await two.listGroups().map(\.groupID) == (expected(2) + [elsewhere]).sorted())
+    }
+
     @Test func sessionTimeoutEvictsMemberWithRealTimers() async throws {
         let connectString = try await ShellZooKeeper.connectString()
         let client = try await ShellZooKeeper.client(connectString)

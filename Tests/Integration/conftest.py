@@ -59,7 +59,9 @@ def cluster(request):
         # num.partitions) just before the test's CreateTopics, as it would on Kafka. test_metadata covers trap 9.
         extra_broker_env=env | {"KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
                                 "KAFKA_CONTROLLED_SHUTDOWN_RETRY_BACKOFF_MS": "500",
-                                "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false"},
+                                "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+                                # Group tests use 2-3 s sessions so member failures are detected in seconds.
+                                "KAFKA_GROUP_MIN_SESSION_TIMEOUT_MS": "1000"},
         extra_controller_env=env)
     started = time.monotonic()
     try:

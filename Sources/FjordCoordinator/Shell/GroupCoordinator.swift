@@ -48,7 +48,7 @@ public final class GroupCoordinator: Sendable {
                     scheduler: scheduler, clock: clock, logger: logger, zNodeMaxBytes: zNodeMaxBytes)))
     }
 
-    private var context: CoordinatorContext { state.withLock { $0.context } }
+    var context: CoordinatorContext { state.withLock { $0.context } }
 
     // MARK: Hosts
 
@@ -112,38 +112,77 @@ public final class GroupCoordinator: Sendable {
 
     public func joinGroup(_ groupID: GroupID, _ input: JoinGroupInput) async -> JoinGroupOutcome {
         guard groupID.isValid(for: .joinGroup) else { return .failure(.invalidGroupID, memberID: input.memberID) }
+        let outcome: JoinGroupOutcome
         switch await request(groupID, { $0.joinGroup(input, token: $1, now: $2) }) {
-        case .directive(.respondJoin(_, let outcome)): return outcome
-        case .failed(let error): return .failure(error, memberID: input.memberID)
+        case .directive(.respondJoin(_, let answer)): outcome = answer
+        case .failed(let error): outcome = .failure(error, memberID: input.memberID)
         case .directive(let other): preconditionFailure("JoinGroup answered with \(other)")
         }
+        log(
+            groupID, "JoinGroup",
+            [
+                "member": "\(input.memberID)", "instance": "\(input.groupInstanceID?.rawValue ?? "-")",
+                "error": "\(outcome.error)", "generation": "\(outcome.generation)",
+                "assignedMember": "\(outcome.memberID)", "leader": "\(outcome.leader)",
+            ])
+        return outcome
     }
 
     public func syncGroup(_ groupID: GroupID, _ input: SyncGroupInput) async -> SyncGroupOutcome {
         guard groupID.isValid(for: .syncGroup) else { return .failure(.invalidGroupID) }
+        let outcome: SyncGroupOutcome
         switch await request(groupID, { $0.syncGroup(input, token: $1, now: $2) }) {
-        case .directive(.respondSync(_, let outcome)): return outcome
-        case .failed(let error): return .failure(error)
+        case .directive(.respondSync(_, let answer)): outcome = answer
+        case .failed(let error): outcome = .failure(error)
         case .directive(let other): preconditionFailure("SyncGroup answered with \(other)")
         }
+        log(
+            groupID, "SyncGroup",
+            [
+                "member": "\(input.memberID)", "generation": "\(input.generation)", "error": "\(outcome.error)",
+                "assignmentBytes": "\(outcome.assignment.count)",
+            ])
+        return outcome
     }
 
     public func heartbeat(_ groupID: GroupID, _ input: HeartbeatInput) async -> GroupErrorCode {
         guard groupID.isValid(for: .heartbeat) else { return .invalidGroupID }
+        let error: GroupErrorCode
         switch await request(groupID, { $0.heartbeat(input, token: $1, now: $2) }) {
-        case .directive(.respondHeartbeat(_, let error)): return error
-        case .failed(let error): return error
+        case .directive(.respondHeartbeat(_, let answer)): error = answer
+        case .failed(let failure): error = failure
         case .directive(let other): preconditionFailure("Heartbeat answered with \(other)")
         }
+        if error != .none {
+            log(
+                groupID, "Heartbeat",
+                ["member": "\(input.memberID)", "generation": "\(input.generation)", "error": "\(error)"])
+        }
+        return error
+    }
+
+    /// A debug line per membership request (the answer; parked requests log when they are answered).
+    private func log(_ groupID: GroupID, _ api: String, _ metadata: Logger.Metadata) {
+        var logger = context.logger
+        logger[metadataKey: "group"] = "\(groupID)"
+        logger.debug("\(api) answered", metadata: metadata)
     }
 
     public func leaveGroup(_ groupID: GroupID, members: [LeavingMember]) async -> LeaveGroupOutcome {
         guard groupID.isValid(for: .leaveGroup) else { return LeaveGroupOutcome(error: .invalidGroupID, members: []) }
+        let outcome: LeaveGroupOutcome
         switch await request(groupID, { $0.leaveGroup(members, token: $1, now: $2) }) {
-        case .directive(.respondLeave(_, let outcome)): return outcome
-        case .failed(let error): return LeaveGroupOutcome(error: error, members: [])
+        case .directive(.respondLeave(_, let answer)): outcome = answer
+        case .failed(let error): outcome = LeaveGroupOutcome(error: error, members: [])
         case .directive(let other): preconditionFailure("LeaveGroup answered with \(other)")
         }
+        log(
+            groupID, "LeaveGroup",
+            [
+                "members": "\(members.map(\.memberID.rawValue))", "error": "\(outcome.error)",
+                "memberErrors": "\(outcome.members.map(\.error))",
+            ])
+        return outcome
     }
 
     // MARK: Offsets
@@ -177,16 +216,20 @@ public final class GroupCoordinator: Sendable {
 
     // MARK: Admin
 
-    /// ListGroups: the groups this broker coordinates now, optionally only those in `states`.
+    /// ListGroups: the groups this broker coordinates, optionally only those in `states` — the groups loaded here,
+    /// and the groups stored in ZooKeeper that no broker has loaded but this one would coordinate
+    /// (``storedGroupsCoordinatedHere(excluding:)``), as Kafka's new coordinator lists every group of the
+    /// `__consumer_offsets` partitions it loads, not only those a client has touched since.
     public func listGroups(states: Set<GroupState>? = nil) async -> [GroupOverview] {
         let hosts = state.withLock { Array($0.hosts.values) }
-        var overviews: [GroupOverview] = []
+        var overviews: [GroupID: GroupOverview] = [:]
         for host in hosts {
-            if let overview = await host.overview(), states?.contains(overview.state) ?? true {
-                overviews.append(overview)
-            }
+            if let overview = await host.overview() { overviews[overview.groupID] = overview }
         }
-        return overviews.sorted { $0.groupID < $1.groupID }
+        for overview in await storedGroupsCoordinatedHere(excluding: Set(overviews.keys)) {
+            overviews[overview.groupID] = overview
+        }
+        return overviews.values.filter { states?.contains($0.state) ?? true }.sorted { $0.groupID < $1.groupID }
     }
 
     /// DescribeGroups, in request order.

@@ -133,7 +133,13 @@ actor GroupHost {
             case .cancelTimer(let key):
                 timerHandles.removeValue(forKey: key)?.handle.cancel()
             case .stateChanged(let from, let to):
-                logger.debug("group state changed", metadata: ["from": "\(from)", "to": "\(to)"])
+                // Kafka logs rebalances at INFO ("Preparing to rebalance", "Stabilized group").
+                logger.info(
+                    "group state changed",
+                    metadata: [
+                        "from": "\(from)", "to": "\(to)", "generation": "\(machine.group?.generation.rawValue ?? -1)",
+                        "members": "\(machine.group?.size ?? 0)",
+                    ])
             case .groupRemoved:
                 logger.info("group removed")
             }
@@ -154,6 +160,7 @@ actor GroupHost {
     private func timerFired(_ key: GroupTimerKey, id: UInt64) {
         guard case .loaded = phase, timerHandles[key]?.id == id else { return }
         timerHandles[key] = nil
+        logger.debug("group timer fired", metadata: ["timer": "\(key)"])
         perform(machine.timerFired(key, now: context.clock()))
     }
 
