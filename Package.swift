@@ -96,7 +96,7 @@ let package = Package(
         .target(
             name: "FjordObservability",
             dependencies: [
-                "FjordCluster",
+                "FjordCluster", "KafkaProtocol",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "FjordObservabilityTests",
             dependencies: [
-                "FjordObservability", "FjordCluster", .product(name: "Logging", package: "swift-log"),
+                "FjordObservability", "FjordCluster", "KafkaProtocol", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -213,6 +213,7 @@ let package = Package(
             name: "FjordController",
             dependencies: [
                 "FjordModel", "FjordCluster", "KafkaWire", "KafkaProtocol", "FjordNetwork", "ZooKeeper",
+                "FjordObservability",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -242,7 +243,7 @@ let package = Package(
             name: "FjordBroker",
             dependencies: [
                 "FjordModel", "KafkaWire", "KafkaProtocol", "FjordNetwork", "ZooKeeper", "FjordStorage", "FjordCluster",
-                "FjordCoordinator", "FjordReplication",
+                "FjordCoordinator", "FjordReplication", "FjordObservability",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -42,10 +42,15 @@ public final class KafkaClientConnection: Sendable {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(configuration.connectTimeoutMs))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Replica fetch responses run to megabytes: read them in large chunks (as the server reads requests).
+            .channelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024)
+            )
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: configuration.maxResponseBytes)))
+                        KafkaFrameHandler(maxFrameBytes: configuration.maxResponseBytes))
                     try channel.pipeline.syncOperations.addHandler(KafkaClientHandler())
                 }
             }

@@ -72,8 +72,7 @@ public final class KafkaServer: Sendable {
                                 try sync.addHandler(
                                     IdleStateHandler(allTimeout: .milliseconds(configuration.idleTimeoutMs)))
                             }
-                            try sync.addHandler(
-                                ByteToMessageHandler(KafkaFrameDecoder(maxFrameBytes: configuration.maxRequestBytes)))
+                            try sync.addHandler(KafkaFrameHandler(maxFrameBytes: configuration.maxRequestBytes))
                             try sync.addHandler(
                                 KafkaServerHandler(
                                     processor: processor, connection: info,

@@ -8,7 +8,10 @@ import NIOCore
 /// - responses leave in the order their requests arrived (`inFlight` is a FIFO, written only from its head);
 /// - a request that may not pipeline starts only when nothing is in flight, and nothing starts after it until it
 ///   completes, so side effects keep request order;
-/// - at most `maxQueuedRequests` requests are read ahead; beyond that the handler stops asking the socket for more.
+/// - at most `maxQueuedRequests` requests are read ahead; beyond that the handler stops asking the socket for more;
+/// - responses completed while a socket read is being processed are flushed once, at `channelReadComplete` (one
+///   write system call for all the pipelined requests a read delivered, not one per response); responses completed
+///   later (acks=all, long-poll fetches) are flushed at once.
 final class KafkaServerHandler: ChannelDuplexHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = Never
@@ -31,6 +34,10 @@ final class KafkaServerHandler: ChannelDuplexHandler {
     private var blockingInFlight = 0
     private var readHeld = false
     private var closed = false
+    /// Between the first `channelRead` of a socket read and its `channelReadComplete`.
+    private var reading = false
+    /// Responses were written during the current read and wait for its `channelReadComplete` to be flushed.
+    private var flushPending = false
 
     init(processor: any KafkaRequestProcessor, connection: ConnectionInfo, maxQueuedRequests: Int, logger: Logger) {
         self.processor = processor
@@ -40,6 +47,7 @@ final class KafkaServerHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
         let frame = unwrapInboundIn(data)
         guard let request = RequestFrame(frame: frame) else {
             logger.debug("closing: request frame shorter than its header", metadata: ["connection": "\(connectionInfo)"])
@@ -48,6 +56,15 @@ final class KafkaServerHandler: ChannelDuplexHandler {
         }
         waiting.append(request)
         dispatchReady(context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        reading = false
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     func read(context: ChannelHandlerContext) {
@@ -143,12 +160,18 @@ final class KafkaServerHandler: ChannelDuplexHandler {
                     metadata: [
                         "connection": "\(connectionInfo)", "correlation_id": "\(head.correlationId)", "error": "\(error)",
                     ])
-                if wrote { context.flush() }
+                if wrote || flushPending { context.flush() }
                 context.close(promise: nil)
                 return
             }
         }
-        if wrote { context.flush() }
+        if wrote {
+            if reading {
+                flushPending = true
+            } else {
+                context.flush()
+            }
+        }
         dispatchReady(context: context)
         if readHeld && waiting.count + inFlight.count < maxQueuedRequests {
             readHeld = false

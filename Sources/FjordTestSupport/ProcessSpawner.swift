@@ -64,6 +64,18 @@ private final class ResultBox<Value: Sendable>: @unchecked Sendable {
     }
 }
 
+/// Makes the child close every descriptor from 3 up: SwiftNIO opens sockets without `FD_CLOEXEC`, and a child (a
+/// ZooKeeper server) holding a copy of a test's socket keeps its port listening after the test closed it, or keeps a
+/// connection open after the test's server closed its end. glibc 2.34+ has the file action; Swift's Glibc module does
+/// not declare it, so it is looked up at run time (where it is missing, children inherit as before).
+private func closeInheritedDescriptors(_ fileActions: inout posix_spawn_file_actions_t) {
+    #if canImport(Glibc)
+        typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else { return }
+        _ = unsafeBitCast(symbol, to: AddCloseFrom.self)(&fileActions, 3)
+    #endif
+}
+
 /// A `posix_spawn` failure.
 public struct SpawnError: Error, CustomStringConvertible {
     public var executable: String
@@ -81,6 +93,7 @@ enum PosixSpawn {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 1, logPath ?? "/dev/null", O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        closeInheritedDescriptors(&fileActions)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)

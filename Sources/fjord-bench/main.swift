@@ -9,12 +9,16 @@ import ArgumentParser
 /// - `crc`: CRC-32C throughput (hardware and software paths) and record batch build/decode rates (CRCBench.swift).
 /// - `log-append`: the storage append path. Hook: its body is the storage benchmark's
 ///   `func runLogAppendBenchmark(quick: Bool) async throws` in LogAppendBench.swift, which prints its own table.
+/// - `group-commit`: durable appends (`flush.messages=1`) with group commit vs one fdatasync per append
+///   (GroupCommitBench.swift).
 /// - `all`: every benchmark above, one after the other.
 struct FjordBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fjord-bench",
         abstract: "Micro-benchmarks of Fjord's hot paths (build with -c release).",
-        subcommands: [CRCBenchCommand.self, LogAppendBenchCommand.self, AllBenchCommand.self]
+        subcommands: [
+            CRCBenchCommand.self, LogAppendBenchCommand.self, GroupCommitBenchCommand.self, AllBenchCommand.self,
+        ]
     )
 }
 
@@ -50,6 +54,8 @@ struct AllBenchCommand: BenchmarkCommand {
         runCRCBenchmark(quick: options.quick)
         print()
         try await runLogAppendBenchmark(quick: options.quick)
+        print()
+        try await runGroupCommitBenchmark(quick: options.quick)
     }
 }
 

@@ -36,8 +36,12 @@ struct FjordControllerCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("fjord-controller: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { LogfmtLogHandler(label: $0, level: level) }
+        do {
+            try ControllerService.bootstrapLogging(settings)
+        } catch {
+            FileHandle.standardError.write(Data("fjord-controller: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
         let logger = Logger(label: "fjord.controller")
         let service = ControllerService(settings: settings, logger: logger)
         let signals = installSignalHandlers { service.shutdown() }

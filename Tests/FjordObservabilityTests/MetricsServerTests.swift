@@ -19,7 +19,7 @@ import Testing
                 }
             }
             .connect(host: "127.0.0.1", port: port).get()
-        try await channel.writeAndFlush(channel.allocator.buffer(string: request))
+        if !request.isEmpty { try await channel.writeAndFlush(channel.allocator.buffer(string: request)) }
         try await channel.closeFuture.get()
         return collector.received.withLock { String(buffer: $0) }
     }

@@ -43,7 +43,7 @@ struct HarnessTests {
         await #expect(throws: WaitTimeoutError.self) {
             try await waitUntil("the impossible", timeout: .milliseconds(100)) { false }
         }
-        #expect(ContinuousClock.now - started < .seconds(2))
+        #expect(ContinuousClock.now - started < .seconds(10))  // gives up: bounded, not a speed check
         var calls = 0
         try await waitUntil(timeout: .seconds(1)) {
             calls += 1

@@ -1,5 +1,6 @@
 import FjordCluster
 import FjordCoordinator
+import FjordObservability
 
 extension BrokerConfig {
     /// Every key `fjord-broker` reads, with Kafka 3.9's names, defaults and meaning.
@@ -9,7 +10,8 @@ extension BrokerConfig {
     /// docs/configuration.md. A key without a default (`nil`) is unset unless given.
     public static let definitions: [ConfigDefinition] =
         identityDefinitions + zooKeeperDefinitions + topicDefaultDefinitions + logDefinitions + networkDefinitions
-        + replicationDefinitions + GroupCoordinatorConfig.definitions + shutdownDefinitions + processDefinitions
+        + replicationDefinitions + GroupCoordinatorConfig.definitions + shutdownDefinitions
+        + ObservabilityConfig.definitions
 
     static let identityDefinitions: [ConfigDefinition] = [
         ConfigDefinition("broker.id", .int, default: "-1", "This broker's id; unique in the cluster, at least 0."),
@@ -136,10 +138,5 @@ extension BrokerConfig {
         ConfigDefinition(
             "controlled.shutdown.retry.backoff.ms", .long, default: "5000",
             "Pause between ControlledShutdown attempts."),
-    ]
-
-    static let processDefinitions: [ConfigDefinition] = [
-        ConfigDefinition("log.level", .string, default: "info", "trace, debug, info, notice, warning, error."),
-        ConfigDefinition("metrics.port", .int, default: nil, "Port of the /metrics endpoint (reserved)."),
     ]
 }

@@ -1,6 +1,7 @@
 import FjordCluster
 import FjordCoordinator
 import FjordModel
+import FjordObservability
 import FjordStorage
 import Logging
 
@@ -61,8 +62,9 @@ public struct BrokerConfig: Sendable {
     public var controlledShutdownMaxRetries: Int
     public var controlledShutdownRetryBackoffMs: Int64
 
-    public var logLevel: Logger.Level
-    public var metricsPort: Int?
+    /// `log.level`, `log.format`, `log.file`, `metrics.port`, `metrics.host`.
+    public var observability: ObservabilityConfig
+    public var logLevel: Logger.Level { observability.logLevel }
 
     /// The merged key/value view with each value's source (for DescribeConfigs).
     public let resolved: ResolvedConfig
@@ -123,12 +125,7 @@ public struct BrokerConfig: Sendable {
         controlledShutdownMaxRetries = resolved.int("controlled.shutdown.max.retries")
         controlledShutdownRetryBackoffMs = resolved.int64("controlled.shutdown.retry.backoff.ms")
 
-        let level = (resolved.string("log.level") ?? "info").trimmingWhitespace().lowercased()
-        guard let logLevel = Logger.Level(rawValue: level == "warn" ? "warning" : level) else {
-            throw ConfigError("log.level \(level) is not one of trace, debug, info, notice, warning, error, critical")
-        }
-        self.logLevel = logLevel
-        metricsPort = resolved.optionalInt64("metrics.port").map { Int($0) }
+        observability = try ObservabilityConfig(resolved)
         try validate()
     }
 

@@ -16,6 +16,9 @@ import NIOCore
 /// request naming a session gets FETCH_SESSION_ID_NOT_FOUND. Partitions the metadata cache does not know are
 /// UNKNOWN_TOPIC_OR_PARTITION. v11 responses carry preferred_read_replica -1 and an empty aborted-transactions
 /// array (trap 4).
+///
+/// Metrics: the record bytes sent count in the topic's `fjord_topic_bytes_out_total` (one registry lookup per topic
+/// with records); every partition answered with an error counts one Fetch error.
 enum FetchHandler {
     #if FJORD_REPLICATION
         static func handle(
@@ -54,16 +57,22 @@ enum FetchHandler {
             let correlationId = context.correlationId
             return results.map { results in
                 let byPartition = Dictionary(results.map { ($0.topicPartition, $0) }, uniquingKeysWith: { a, _ in a })
+                let api = broker.metrics.requests.api(ApiKey.fetch.rawValue)
                 let topics = request.topics.map { topic in
-                    FetchResponseWriter.Topic(
-                        name: topic.topic,
-                        partitions: topic.partitions.map { partition in
-                            let tp = TopicPartition(topic: topic.topic, partition: partition.partition)
-                            guard let result = byPartition[tp] else {
-                                return missing(partition.partition, .unknownTopicOrPartition)
-                            }
-                            return written(result, broker)
-                        })
+                    var bytesOut = 0
+                    let partitions = topic.partitions.map { partition in
+                        let tp = TopicPartition(topic: topic.topic, partition: partition.partition)
+                        guard let result = byPartition[tp] else {
+                            api.recordError(ErrorCode.unknownTopicOrPartition.rawValue)
+                            return missing(partition.partition, .unknownTopicOrPartition)
+                        }
+                        let written = written(result, broker)
+                        if written.errorCode != 0 { api.recordError(written.errorCode) }
+                        bytesOut += written.records?.readableBytes ?? 0
+                        return written
+                    }
+                    if bytesOut > 0 { broker.metrics.topics.topic(topic.topic).recordFetch(bytes: bytesOut) }
+                    return FetchResponseWriter.Topic(name: topic.topic, partitions: partitions)
                 }
                 return .encoded(
                     FetchResponseWriter.write(

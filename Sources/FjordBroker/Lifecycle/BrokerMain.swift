@@ -1,5 +1,6 @@
 import Dispatch
 import FjordCluster
+import FjordObservability
 import Foundation
 import Logging
 
@@ -38,19 +39,39 @@ public enum BrokerMain {
             printError("fjord-broker: configuration error: \(error)")
             return 2
         }
-        let level = config.logLevel
-        LoggingSystem.bootstrap { LogfmtLogHandler(label: $0, level: level) }
+        do {
+            try Observability.bootstrapLogging(config.observability)
+        } catch {
+            printError("fjord-broker: \(error)")
+            return 2
+        }
         let logger = Logger(label: "fjord.broker")
         for key in config.resolved.unknownKeys {
             logger.warning("ignoring unknown configuration key", metadata: ["key": "\(key)"])
         }
-        let server: BrokerServer
+        // The endpoint comes up first so that /health answers "starting" (503) while the broker recovers its logs
+        // and registers, and /metrics can be scraped during start-up.
+        let metrics = BrokerMetrics()
+        let health = HealthProbe()
+        let metricsServer: MetricsServer?
         do {
-            server = try await BrokerServer.start(config: config, logger: logger)
+            metricsServer = try await Observability.startMetrics(
+                config.observability, metrics: metrics.registry, health: { health.evaluate() }, logger: logger)
         } catch {
-            logger.critical("broker failed to start", metadata: ["error": "\(error)"])
+            logger.critical(
+                "metrics endpoint failed to start",
+                metadata: ["port": "\(config.observability.metricsPort)", "error": "\(error)"])
             return 1
         }
+        let server: BrokerServer
+        do {
+            server = try await BrokerServer.start(config: config, logger: logger, metrics: metrics)
+        } catch {
+            logger.critical("broker failed to start", metadata: ["error": "\(error)"])
+            await metricsServer?.shutdown()
+            return 1
+        }
+        health.set { server.health }
         let signals = SignalHandlers { signal, count in
             if count > 1 {
                 logger.warning(
@@ -62,6 +83,7 @@ public enum BrokerMain {
         }
         await server.run()
         signals.cancel()
+        await metricsServer?.shutdown()
         return 0
     }
 

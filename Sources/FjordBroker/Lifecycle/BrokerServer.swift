@@ -2,6 +2,7 @@ import FjordCluster
 import FjordCoordinator
 import FjordModel
 import FjordNetwork
+import FjordObservability
 import FjordStorage
 import KafkaProtocol
 import Logging
@@ -70,7 +71,11 @@ public final class BrokerServer: Sendable {
     // MARK: Start
 
     /// Starts a broker and returns once it is registered and serving.
-    public static func start(config: BrokerConfig, logger: Logger) async throws -> BrokerServer {
+    ///
+    /// - Parameter metrics: where the broker's metrics go (the process serves them at `/metrics`).
+    public static func start(
+        config: BrokerConfig, logger: Logger, metrics: BrokerMetrics = BrokerMetrics()
+    ) async throws -> BrokerServer {
         var logger = logger
         logger[metadataKey: "broker"] = "\(config.brokerID)"
         logger.info(
@@ -80,7 +85,8 @@ public final class BrokerServer: Sendable {
         let blockingPool = NIOThreadPool(numberOfThreads: 2)
         blockingPool.start()
         do {
-            return try await assemble(config: config, logger: logger, group: group, blockingPool: blockingPool)
+            return try await assemble(
+                config: config, logger: logger, metrics: metrics, group: group, blockingPool: blockingPool)
         } catch {
             try? await group.shutdownGracefully()
             try? await blockingPool.shutdownGracefully()
@@ -89,7 +95,8 @@ public final class BrokerServer: Sendable {
     }
 
     private static func assemble(
-        config: BrokerConfig, logger: Logger, group: MultiThreadedEventLoopGroup, blockingPool: NIOThreadPool
+        config: BrokerConfig, logger: Logger, metrics: BrokerMetrics, group: MultiThreadedEventLoopGroup,
+        blockingPool: NIOThreadPool
     ) async throws -> BrokerServer {
         let session = BrokerSession()
         let applier = TopicConfigApplier()
@@ -114,7 +121,8 @@ public final class BrokerServer: Sendable {
         let context = BrokerContext.assemble(
             config: config, metadataCache: metadataCache, session: session, controllerChannel: controllerChannel,
             topicConfigs: topicConfigs, logManager: logManager, producerIDs: producerIDs, group: group,
-            blockingPool: blockingPool, logger: logger)
+            blockingPool: blockingPool, logger: logger, metrics: metrics)
+        metrics.installScrapeHooks(context)
         #if FJORD_REPLICATION
             applier.set(afterChange: { [replicaManager = context.replicaManager] in
                 replicaManager.minInsyncReplicasChanged(topic: $0)
@@ -169,6 +177,8 @@ public final class BrokerServer: Sendable {
         let zk = try await ZooKeeperClient.connect(
             connectString: connectString, sessionTimeout: .milliseconds(config.zooKeeperSessionTimeoutMs),
             connectTimeout: timeout)
+        // Ends by itself once this session is closed.
+        _ = context.metrics.followSession(zk)
         do {
             context.clusterID = try await BrokerRegistrar.prepareCluster(zk)
             let epoch = try await registrar.register(zk)
@@ -228,6 +238,15 @@ public final class BrokerServer: Sendable {
 
     private var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
+    /// What `/health` answers: ready once registered in ZooKeeper (the listeners are bound before registering) and
+    /// while the session is not to be assumed lost; not ready while shutting down.
+    public var health: HealthStatus {
+        if isShuttingDown { return .unhealthy("shutting down") }
+        if context.session.brokerEpoch == .none { return .unhealthy("not registered in ZooKeeper") }
+        if context.session.mustAssumeSessionLost() { return .unhealthy("ZooKeeper session lost; registering again") }
+        return .healthy
+    }
+
     // MARK: Background work
 
     private func startBackgroundWork() {
@@ -254,6 +273,11 @@ public final class BrokerServer: Sendable {
                 do { try await pool.runIfActive { try logManager.writeCheckpoints() } } catch {
                     logger.error("checkpoint write failed", metadata: ["error": "\(error)"])
                 }
+            },
+            // fjord_groups{state}: the coordinator's groups, counted every 10 s (a scrape cannot await its hosts).
+            Self.periodic(every: .seconds(10)) { [context] in
+                guard let coordinator = context.groupCoordinator else { return }
+                context.metrics.recordGroupStates(await coordinator.listGroups().map(\.state.rawValue))
             },
         ]
         state.withLock { state in state.tasks = tasks }

@@ -31,6 +31,8 @@ public final class BrokerContext: Sendable {
     public let eventLoopGroup: any EventLoopGroup
     /// Runs blocking work (log creation and deletion, index lookups) off the event loops and the cooperative pool.
     public let blockingPool: NIOThreadPool
+    /// The broker's metrics (request counts, per-topic bytes, partition gauges), served at `/metrics`.
+    public let metrics: BrokerMetrics
     #if FJORD_REPLICATION
         public let replicaManager: ReplicaManager
     #endif
@@ -48,7 +50,7 @@ public final class BrokerContext: Sendable {
             config: BrokerConfig, metadataCache: MetadataCache, session: BrokerSession,
             controllerChannel: BrokerControllerChannel, topicConfigs: TopicConfigStore, logManager: LogManager,
             producerIdManager: ProducerIdManager, replicaManager: ReplicaManager, eventLoopGroup: any EventLoopGroup,
-            blockingPool: NIOThreadPool, logger: Logger
+            blockingPool: NIOThreadPool, metrics: BrokerMetrics = BrokerMetrics(), logger: Logger
         ) {
             self.config = config
             self.metadataCache = metadataCache
@@ -60,6 +62,7 @@ public final class BrokerContext: Sendable {
             self.replicaManager = replicaManager
             self.eventLoopGroup = eventLoopGroup
             self.blockingPool = blockingPool
+            self.metrics = metrics
             self.versionTable = .fjord
             self.logger = logger
         }
@@ -68,7 +71,7 @@ public final class BrokerContext: Sendable {
             config: BrokerConfig, metadataCache: MetadataCache, session: BrokerSession,
             controllerChannel: BrokerControllerChannel, topicConfigs: TopicConfigStore, logManager: LogManager,
             producerIdManager: ProducerIdManager, eventLoopGroup: any EventLoopGroup, blockingPool: NIOThreadPool,
-            logger: Logger
+            metrics: BrokerMetrics = BrokerMetrics(), logger: Logger
         ) {
             self.config = config
             self.metadataCache = metadataCache
@@ -79,6 +82,7 @@ public final class BrokerContext: Sendable {
             self.producerIdManager = producerIdManager
             self.eventLoopGroup = eventLoopGroup
             self.blockingPool = blockingPool
+            self.metrics = metrics
             self.versionTable = .fjord
             self.logger = logger
         }

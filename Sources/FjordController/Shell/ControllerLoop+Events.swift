@@ -71,6 +71,7 @@ extension ControllerLoop {
             let actions = core.finish(results)
             let elapsed = clock.now - started
             let key = String(next.name.prefix { $0 != "(" })
+            recordMetrics(next, key: key, units: units, elapsed: elapsed)
             status.update {
                 $0.eventsHandled += 1
                 $0.lastEvents[key] = EventTiming(milliseconds: elapsed.milliseconds, writeUnits: units.count)
@@ -89,7 +90,17 @@ extension ControllerLoop {
             }
             pending.insert(contentsOf: actions.followUps, at: 0)
         }
+        if let context = core.context { metrics.recordClusterState(context) }
         return first ?? ControllerActions()
+    }
+
+    /// The event's duration and the leader elections its writes made.
+    private func recordMetrics(_ event: ControllerEvent, key: String, units: [ZNodeWrite], elapsed: Duration) {
+        metrics.controller.recordEvent(key, seconds: elapsed.milliseconds / 1000)
+        guard let context = core.context, !units.isEmpty else { return }
+        for (kind, count) in elections.elections(after: event, units: units, context: context) {
+            metrics.controller.recordLeaderElections(kind, count: count)
+        }
     }
 
     private func log(_ event: ControllerEvent, units: Int, actions: ControllerActions, elapsed: Duration) {
@@ -152,6 +163,8 @@ extension ControllerLoop {
         let reader = ClusterReader(zk: zk, logger: logger)
         let snapshot = try await reader.snapshot(epoch: epoch, epochZkVersion: epochZkVersion)
         await watches?.syncTopics(snapshot.topics.keys)
+        elections.reset(snapshot.partitionStates)
+        metrics.controller.becameActive(epoch: epoch.rawValue)
         let loaded = clock.now
         await process(.becameActive(snapshot))
         let done = clock.now
@@ -182,6 +195,8 @@ extension ControllerLoop {
         }
         _ = core.handle(.resigned)
         _ = core.finish(.allApplied)
+        elections.clear()
+        metrics.controller.resigned()
         rebalanceTask?.cancel()
         rebalanceTask = nil
         watches?.disarmActive()

@@ -18,6 +18,9 @@ final class ControllerLoop {
     let queue: ControllerEventQueue
     let status: ControllerStatusBox
     let group: any EventLoopGroup
+    let metrics: ControllerProcessMetrics
+    /// Leader elections seen in partition-state writes, for ``ControllerProcessMetrics``.
+    var elections = ElectionTracker()
     var core: ControllerCore
     var session = 0
     var shuttingDown = false
@@ -29,7 +32,8 @@ final class ControllerLoop {
 
     init(
         settings: ControllerSettings, advertised: Endpoint, logger: Logger, queue: ControllerEventQueue,
-        status: ControllerStatusBox, group: any EventLoopGroup
+        status: ControllerStatusBox, group: any EventLoopGroup,
+        metrics: ControllerProcessMetrics = ControllerProcessMetrics()
     ) {
         self.settings = settings
         self.advertised = advertised
@@ -37,6 +41,7 @@ final class ControllerLoop {
         self.queue = queue
         self.status = status
         self.group = group
+        self.metrics = metrics
         self.core = ControllerCore(configuration: settings.coreConfiguration)
         let queueRef = queue
         self.channels = BrokerChannelManager(
@@ -80,6 +85,7 @@ final class ControllerLoop {
         let zk = try await ZooKeeperClient.connect(
             connectString: connectString, sessionTimeout: .milliseconds(settings.zookeeperSessionTimeoutMs),
             connectTimeout: connectTimeout)
+        metrics.followSession(zk)
         self.zk = zk
         logger.info(
             "ZooKeeper session open",
@@ -126,6 +132,7 @@ final class ControllerLoop {
         let lostSession = session
         let queue = self.queue
         let status = self.status
+        let controllerMetrics = metrics.controller
         monitorTask = Task {
             for await state in zk.sessionStates() {
                 switch state {
@@ -140,6 +147,7 @@ final class ControllerLoop {
                     break
                 }
                 status.update { $0.isActive = false }
+                if status.value.epoch != nil { controllerMetrics.resigned() }
                 queue.put(.sessionLost(session: lostSession), urgent: true)
                 return
             }

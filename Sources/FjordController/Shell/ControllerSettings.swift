@@ -1,4 +1,5 @@
 import FjordCluster
+import FjordObservability
 import Logging
 
 /// The controller process's configuration, under Kafka's property names (docs/controller.md lists them).
@@ -21,9 +22,14 @@ public struct ControllerSettings: Sendable {
     public var leaderImbalancePerBrokerPercentage: Int
     public var deleteTopicEnable: Bool
     public var controllerSocketTimeoutMs: Int
-    public var logLevel: Logger.Level
+    /// `log.level`, `log.format`, `log.file`, `metrics.port`, `metrics.host`.
+    public var observability: ObservabilityConfig
+    public var logLevel: Logger.Level { observability.logLevel }
 
-    public static let definitions: [ConfigDefinition] = [
+    /// Every key `fjord-controller` reads: its own, then logging and metrics (``ObservabilityConfig/definitions``).
+    public static let definitions: [ConfigDefinition] = controllerDefinitions + ObservabilityConfig.definitions
+
+    static let controllerDefinitions: [ConfigDefinition] = [
         ConfigDefinition("controller.id", .int, default: nil, "This controller's id; written to /controller."),
         ConfigDefinition(
             "zookeeper.connect", .string, default: "localhost:2181/fjord",
@@ -57,8 +63,6 @@ public struct ControllerSettings: Sendable {
         ConfigDefinition(
             "controller.socket.timeout.ms", .int, default: "30000",
             "Timeout of control requests (LeaderAndIsr, UpdateMetadata, StopReplica) sent to brokers."),
-        ConfigDefinition(
-            "log.level", .string, default: "info", "trace, debug, info, notice, warning, error, critical."),
     ]
 
     public init(_ config: ResolvedConfig) throws(ConfigError) {
@@ -81,10 +85,7 @@ public struct ControllerSettings: Sendable {
         leaderImbalancePerBrokerPercentage = config.int("leader.imbalance.per.broker.percentage")
         deleteTopicEnable = config.bool("delete.topic.enable")
         controllerSocketTimeoutMs = config.int("controller.socket.timeout.ms")
-        guard let level = Logger.Level(rawValue: (config.string("log.level") ?? "info").lowercased()) else {
-            throw ConfigError("log.level must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        logLevel = level
+        observability = try ObservabilityConfig(config)
         guard zookeeperSessionTimeoutMs > 0, controllerSocketTimeoutMs > 0, leaderImbalanceCheckIntervalSeconds > 0
         else { throw ConfigError("timeouts and intervals must be positive") }
     }
@@ -95,7 +96,8 @@ public struct ControllerSettings: Sendable {
         zookeeperSessionTimeoutMs: Int = 18_000, uncleanLeaderElectionEnable: Bool = false,
         autoLeaderRebalanceEnable: Bool = true, leaderImbalanceCheckIntervalSeconds: Int = 300,
         leaderImbalancePerBrokerPercentage: Int = 10, deleteTopicEnable: Bool = true,
-        controllerSocketTimeoutMs: Int = 30_000, logLevel: Logger.Level = .info
+        controllerSocketTimeoutMs: Int = 30_000, logLevel: Logger.Level = .info,
+        observability: ObservabilityConfig = ObservabilityConfig()
     ) {
         self.controllerID = controllerID
         self.zookeeperConnect = zookeeperConnect
@@ -109,7 +111,8 @@ public struct ControllerSettings: Sendable {
         self.leaderImbalancePerBrokerPercentage = leaderImbalancePerBrokerPercentage
         self.deleteTopicEnable = deleteTopicEnable
         self.controllerSocketTimeoutMs = controllerSocketTimeoutMs
-        self.logLevel = logLevel
+        self.observability = observability
+        self.observability.logLevel = logLevel
     }
 
     /// The core's part of the configuration.

@@ -20,7 +20,7 @@ public struct ObservabilityConfig: Hashable, Sendable {
     public static let definitions: [ConfigDefinition] = [
         ConfigDefinition(
             "log.level", .string, default: "info",
-            "Lowest level logged: trace, debug, info, notice, warning, error, critical."),
+            "Lowest level logged: trace, debug, info, notice, warning (or warn), error, critical."),
         ConfigDefinition(
             "log.format", .string, default: "logfmt",
             "Log line format: logfmt (key=value) or json (one object per line)."),
@@ -48,7 +48,7 @@ public struct ObservabilityConfig: Hashable, Sendable {
     /// Reads the keys from a resolved configuration whose definitions include ``definitions``.
     public init(_ config: ResolvedConfig) throws(ConfigError) {
         let levelText = (config.string("log.level") ?? "info").trimmingWhitespace().lowercased()
-        guard let level = Logger.Level(rawValue: levelText) else {
+        guard let level = Logger.Level(rawValue: levelText == "warn" ? "warning" : levelText) else {
             throw ConfigError(
                 "log.level must be one of trace, debug, info, notice, warning, error, critical (got \(levelText))")
         }

@@ -22,6 +22,9 @@ public enum MetricName {
     public static let partitions = "fjord_broker_partitions"
     public static let underReplicatedPartitions = "fjord_broker_under_replicated_partitions"
     public static let underMinIsrPartitions = "fjord_broker_under_min_isr_partitions"
+    /// Partitions without a live leader in this broker's metadata cache (cluster-wide: every broker reports the same
+    /// partitions; the active controller's `fjord_controller_offline_partitions` is the authoritative count).
+    public static let metadataOfflinePartitions = "fjord_broker_metadata_offline_partitions"
     public static let isrShrinks = "fjord_broker_isr_shrinks_total"
     public static let isrExpands = "fjord_broker_isr_expands_total"
     public static let replicationBytesIn = "fjord_broker_replication_bytes_in_total"
@@ -56,7 +59,8 @@ public enum MetricName {
     /// Every name above (tests check the dashboard and the docs against it).
     public static let all: [String] = [
         requests, requestErrors, requestDuration, connections, connectionsCreated, topicBytesIn, topicBytesOut,
-        topicMessagesIn, leaderPartitions, partitions, underReplicatedPartitions, underMinIsrPartitions, isrShrinks,
+        topicMessagesIn, leaderPartitions, partitions, underReplicatedPartitions, underMinIsrPartitions,
+        metadataOfflinePartitions, isrShrinks,
         isrExpands, replicationBytesIn, replicationBytesOut, controllerActive, controllerEpoch, offlinePartitions,
         preferredReplicaImbalance, globalPartitions, globalTopics, liveBrokers, leaderElections,
         controllerEventDuration, groupRebalances, groups, zooKeeperSessionState, zooKeeperExpirations,

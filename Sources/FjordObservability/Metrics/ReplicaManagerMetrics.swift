@@ -4,8 +4,9 @@ import Prometheus
 ///
 /// Gauges: `fjord_broker_partitions` (replicas hosted), `fjord_broker_leader_partitions`,
 /// `fjord_broker_under_replicated_partitions` (led partitions whose ISR is smaller than the replica set),
-/// `fjord_broker_under_min_isr_partitions`. Counters: `fjord_broker_isr_shrinks_total`,
-/// `fjord_broker_isr_expands_total` (ISR changes of partitions this broker leads, one per change),
+/// `fjord_broker_under_min_isr_partitions`, `fjord_broker_metadata_offline_partitions`. Counters:
+/// `fjord_broker_isr_shrinks_total`, `fjord_broker_isr_expands_total` (ISR changes of partitions this broker leads,
+/// one per change),
 /// `fjord_broker_replication_bytes_in_total` / `_out_total` (follower fetch traffic).
 ///
 /// Set the gauges from a scrape hook (``FjordMetrics/onScrape(_:)``) counting the partition table, or whenever it
@@ -15,6 +16,7 @@ public final class ReplicaManagerMetrics: Sendable {
     private let leaderCount: Prometheus.Gauge
     private let underReplicatedCount: Prometheus.Gauge
     private let underMinIsrCount: Prometheus.Gauge
+    private let metadataOfflineCount: Prometheus.Gauge
     private let isrShrinks: Prometheus.Counter
     private let isrExpands: Prometheus.Counter
     private let replicationBytesIn: Prometheus.Counter
@@ -28,6 +30,8 @@ public final class ReplicaManagerMetrics: Sendable {
             "Partitions this broker leads whose ISR is smaller than the replica set.")
         underMinIsrCount = metrics.gauge(
             MetricName.underMinIsrPartitions, "Partitions this broker leads whose ISR is below min.insync.replicas.")
+        metadataOfflineCount = metrics.gauge(
+            MetricName.metadataOfflinePartitions, "Partitions without a live leader in this broker's metadata cache.")
         isrShrinks = metrics.counter(MetricName.isrShrinks, "ISR shrinks of partitions this broker leads.")
         isrExpands = metrics.counter(MetricName.isrExpands, "ISR expansions of partitions this broker leads.")
         replicationBytesIn = metrics.counter(
@@ -43,6 +47,9 @@ public final class ReplicaManagerMetrics: Sendable {
         underReplicatedCount.set(Int64(underReplicated))
         underMinIsrCount.set(Int64(underMinIsr))
     }
+
+    /// Sets the partitions without a live leader in the broker's metadata cache.
+    public func setMetadataOfflinePartitions(_ count: Int) { metadataOfflineCount.set(Int64(count)) }
 
     /// The controller accepted an ISR shrink this broker asked for as leader (one per partition change, whatever the
     /// number of replicas removed; Kafka's `IsrShrinksPerSec`).

@@ -21,31 +21,36 @@ public struct ApiDescriptor: Hashable, Sendable {
 /// `fjord_request_duration_seconds{api}` (histogram), `fjord_network_connections`,
 /// `fjord_network_connections_created_total`.
 ///
-/// Hot path: ``api(_:)`` is an array index; ``ApiRequestMetrics/record(version:durationNanoseconds:errorCode:)`` is
-/// one atomic load plus one atomic add for the count and one short lock for the histogram. Series appear when first
-/// used (created once, then cached in lock-free lazy slots), so `/metrics` lists only APIs that saw traffic.
-/// Thread-safe.
+/// Hot path: ``api(_:)`` is an array index (keys 0...1023; a linear search over the few private keys above, such as
+/// Fjord's replica fetch); ``ApiRequestMetrics/record(version:durationNanoseconds:errorCode:)`` is one atomic load
+/// plus one atomic add for the count and one short lock for the histogram. Series appear when first used (created
+/// once, then cached in lock-free lazy slots), so `/metrics` lists only APIs that saw traffic. Thread-safe.
 public final class RequestMetrics: Sendable {
     private let byKey: [ApiRequestMetrics]
+    /// APIs with keys outside 0...1023 (private protocols), searched linearly.
+    private let privateKeys: [ApiRequestMetrics]
     /// Requests whose API key is not among the descriptors (`api="unknown"`).
     public let unknown: ApiRequestMetrics
     private let connectionsOpen: Prometheus.Gauge
     private let connectionsCreated: Prometheus.Counter
 
     /// - Parameters:
-    ///   - apis: the APIs served; keys must be 0...1023.
+    ///   - apis: the APIs served; keys 0...1023 are indexed, any others (a handful of private APIs) searched.
     ///   - errorName: Kafka's name of an error code (`NOT_LEADER_OR_FOLLOWER`), e.g. KafkaProtocol's
     ///     `ErrorCode(rawValue:).name`; the default labels errors by number.
     public init(
         metrics: FjordMetrics, apis: [ApiDescriptor],
         errorName: @escaping @Sendable (Int16) -> String = { "ERROR_\($0)" }
     ) {
-        precondition(apis.allSatisfy { (0...1023).contains($0.key) }, "API keys must be within 0...1023")
         let unknown = ApiRequestMetrics(
             metrics: metrics, api: ApiDescriptor(key: -1, name: "unknown", versions: 0...0), errorName: errorName)
-        var byKey = [ApiRequestMetrics](repeating: unknown, count: Int(apis.map(\.key).max() ?? -1) + 1)
-        for api in apis { byKey[Int(api.key)] = ApiRequestMetrics(metrics: metrics, api: api, errorName: errorName) }
+        let indexed = apis.filter { (0...1023).contains($0.key) }
+        var byKey = [ApiRequestMetrics](repeating: unknown, count: Int(indexed.map(\.key).max() ?? -1) + 1)
+        for api in indexed { byKey[Int(api.key)] = ApiRequestMetrics(metrics: metrics, api: api, errorName: errorName) }
         self.byKey = byKey
+        privateKeys = apis.filter { !(0...1023).contains($0.key) }.map {
+            ApiRequestMetrics(metrics: metrics, api: $0, errorName: errorName)
+        }
         self.unknown = unknown
         connectionsOpen = metrics.gauge(MetricName.connections, "Open client connections on the process's listeners.")
         connectionsCreated = metrics.counter(
@@ -56,7 +61,9 @@ public final class RequestMetrics: Sendable {
     @inline(__always)
     public func api(_ key: Int16) -> ApiRequestMetrics {
         let index = Int(key)
-        return index >= 0 && index < byKey.count ? byKey[index] : unknown
+        if index >= 0 && index < byKey.count { return byKey[index] }
+        for candidate in privateKeys where candidate.api.key == key { return candidate }
+        return unknown
     }
 
     public func connectionOpened() {

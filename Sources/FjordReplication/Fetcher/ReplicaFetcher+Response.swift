@@ -12,6 +12,7 @@ extension ReplicaFetcher {
             backOff(request.partitions.map(\.topicPartition))
             return
         }
+        var durable: [(log: PartitionLog, offset: Offset)] = []  // flush.messages=1: synced before the next fetch
         for data in response.partitions {
             guard let sent = requested[data.topicPartition], isCurrent(data.topicPartition, sent),
                 let partition = partitionLookup(data.topicPartition)
@@ -20,8 +21,8 @@ extension ReplicaFetcher {
             case .noError:
                 if let diverging = data.divergingEpoch {
                     await truncate(partition, diverging: diverging, sent: sent)
-                } else {
-                    append(partition, data, sent: sent)
+                } else if let end = append(partition, data, sent: sent), partition.log.config.syncsBeforeAcknowledge {
+                    durable.append((partition.log, end))
                 }
             case .offsetOutOfRange:
                 await handleOutOfRange(partition, data, sent: sent)
@@ -36,18 +37,25 @@ extension ReplicaFetcher {
                 backOff([data.topicPartition])
             }
         }
+        // The next fetch reports these log end offsets to the leader (acks=all counts them): sync them first.
+        for (tp, error) in await PartitionLog.waitUntilDurable(durable) {
+            logger.error("follower sync failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
+            backOff([tp])
+        }
     }
 
+    /// Appends fetched records; returns the new log end offset, or nil when nothing was appended.
+    @discardableResult
     private func append(
         _ partition: Partition, _ data: ReplicaFetchResponse.PartitionData, sent: ReplicaFetchRequest.Partition
-    ) {
+    ) -> Offset? {
         let tp = data.topicPartition
         do throws(LogError) {
             guard
                 let outcome = try partition.appendRecordsAsFollower(
                     data.records, leaderEpoch: sent.currentLeaderEpoch, leaderHighWatermark: data.highWatermark,
                     leaderLogStartOffset: data.logStartOffset, now: .now())
-            else { return }
+            else { return nil }
             update(tp, expecting: sent) { state in
                 state.fetchOffset = outcome.logEndOffset
                 state.lastFetchedEpoch = outcome.lastFetchedEpoch
@@ -56,6 +64,7 @@ extension ReplicaFetcher {
                 let log = partition.log
                 blockingPool.submit { _ in try? log.flush() }
             }
+            return outcome.appendedBytes > 0 ? outcome.logEndOffset : nil
         } catch {
             switch error.code {
             case .unexpectedAppendOffset, .offsetsOutOfOrder:
@@ -68,6 +77,7 @@ extension ReplicaFetcher {
                 logger.error("follower append failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
                 backOff([tp])
             }
+            return nil
         }
     }
 

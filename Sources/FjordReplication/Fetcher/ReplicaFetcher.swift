@@ -46,12 +46,15 @@ final class ReplicaFetcher: Sendable {
     let blockingPool: NIOThreadPool
     let logger: Logger
     let partitionLookup: @Sendable (TopicPartition) -> Partition?
+    /// Called with the record bytes of each response (metrics).
+    let onFetched: @Sendable (Int) -> Void
     private let state = Mutex(State())
 
     init(
         leader: BrokerID, index: Int, config: ReplicaManagerConfig, eventLoopGroup: any EventLoopGroup,
         endpoints: any BrokerEndpointResolver, brokerEpoch: @escaping @Sendable () -> BrokerEpoch,
-        blockingPool: NIOThreadPool, logger: Logger, partitionLookup: @escaping @Sendable (TopicPartition) -> Partition?
+        blockingPool: NIOThreadPool, logger: Logger, onFetched: @escaping @Sendable (Int) -> Void = { _ in },
+        partitionLookup: @escaping @Sendable (TopicPartition) -> Partition?
     ) {
         self.leader = leader
         self.index = index
@@ -62,6 +65,7 @@ final class ReplicaFetcher: Sendable {
         self.blockingPool = blockingPool
         self.logger = logger
         self.partitionLookup = partitionLookup
+        self.onFetched = onFetched
     }
 
     var isEmpty: Bool { state.withLock { $0.partitions.isEmpty } }
@@ -122,6 +126,8 @@ final class ReplicaFetcher: Sendable {
                 let response = try ReplicaFetchResponse(
                     from: &frame, version: ReplicaFetchProtocol.currentVersion,
                     limits: .init(maxRecordsBytes: Int(Int32.max)))
+                let recordBytes = response.partitions.reduce(0) { $0 + $1.records.readableBytes }
+                if recordBytes > 0 { onFetched(recordBytes) }
                 await process(response, for: request)
             } catch {
                 if isStopped { break }

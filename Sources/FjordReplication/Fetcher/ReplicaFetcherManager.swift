@@ -30,11 +30,13 @@ final class ReplicaFetcherManager: Sendable {
     private let blockingPool: NIOThreadPool
     private let logger: Logger
     private let partitionLookup: @Sendable (TopicPartition) -> Partition?
+    private let onFetched: @Sendable (Int) -> Void
     private let fetchers = Mutex<[FetcherKey: ReplicaFetcher]>([:])
 
     init(
         config: ReplicaManagerConfig, eventLoopGroup: any EventLoopGroup, endpoints: any BrokerEndpointResolver,
         brokerEpoch: @escaping @Sendable () -> BrokerEpoch, blockingPool: NIOThreadPool, logger: Logger,
+        onFetched: @escaping @Sendable (Int) -> Void = { _ in },
         partitionLookup: @escaping @Sendable (TopicPartition) -> Partition?
     ) {
         self.config = config
@@ -44,6 +46,7 @@ final class ReplicaFetcherManager: Sendable {
         self.blockingPool = blockingPool
         self.logger = logger
         self.partitionLookup = partitionLookup
+        self.onFetched = onFetched
     }
 
     /// Kafka's `getFetcherId`: a stable hash of the partition, so a partition stays with its session.
@@ -65,7 +68,7 @@ final class ReplicaFetcherManager: Sendable {
                 let fetcher = ReplicaFetcher(
                     leader: key.leader, index: key.index, config: config, eventLoopGroup: eventLoopGroup,
                     endpoints: endpoints, brokerEpoch: brokerEpoch, blockingPool: blockingPool, logger: logger,
-                    partitionLookup: partitionLookup)
+                    onFetched: onFetched, partitionLookup: partitionLookup)
                 fetchers[key] = fetcher
                 return (fetcher, true)
             }

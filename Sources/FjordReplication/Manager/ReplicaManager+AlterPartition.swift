@@ -20,12 +20,15 @@ extension ReplicaManager {
         _ answer: PartitionReplicaState.AlterPartitionAnswer
     ) -> PartitionReplicaState.AlterPartitionOutcome {
         guard let partition = partition(topicPartition) else { return .stale }
+        let isrBefore = partition.snapshot().isr.count
         let outcome = partition.alterPartitionAnswered(proposal, answer: answer, nowMs: MonotonicClock.nowMs())
         switch outcome {
         case .committed(let advanced):
+            let isrAfter = partition.snapshot().isr
             logger.info(
                 "ISR changed",
-                metadata: ["partition": "\(topicPartition)", "isr": "\(partition.snapshot().isr.map(\.rawValue))"])
+                metadata: ["partition": "\(topicPartition)", "isr": "\(isrAfter.map(\.rawValue))"])
+            if isrAfter.count != isrBefore { observer.isrChanged(topicPartition, isrAfter.count < isrBefore) }
             if advanced != nil { highWatermarkAdvanced(topicPartition) }
             // A changed ISR can settle acks=all produces (e.g. NOT_ENOUGH_REPLICAS_AFTER_APPEND) even at the same HW.
             producePurgatory.checkAndComplete(topicPartition)

@@ -29,6 +29,7 @@ extension ReplicaManager {
         var waiting: [TopicPartition: Offset] = [:]
         var appended: [TopicPartition] = []
         var advanced: [TopicPartition] = []
+        var durable: [(log: PartitionLog, offset: Offset)] = []  // flush.messages=1: acks wait for group commit
         for (tp, records) in entries {
             guard !fenced else {
                 results[tp] = PartitionAppendResult(
@@ -49,6 +50,9 @@ extension ReplicaManager {
                 if !outcome.isDuplicate { appended.append(tp) }
                 if outcome.highWatermark != nil { advanced.append(tp) }
                 if acks == -1 { waiting[tp] = outcome.lastOffset + 1 }
+                if acks != 0 && partition.log.config.syncsBeforeAcknowledge {
+                    durable.append((partition.log, outcome.lastOffset + 1))
+                }
                 if outcome.flushNeeded {
                     let log = partition.log
                     runBlocking { try log.flush() }
@@ -59,7 +63,10 @@ extension ReplicaManager {
         }
         for tp in appended { logEndOffsetAdvanced(tp) }
         for tp in advanced { highWatermarkAdvanced(tp) }
-        guard !waiting.isEmpty else { return eventLoop.makeSucceededFuture(results) }
+        guard !waiting.isEmpty else {
+            if durable.isEmpty { return eventLoop.makeSucceededFuture(results) }
+            return PartitionLog.whenDurable(durable, on: eventLoop).map { Self.failingUnsynced(results, $0) }
+        }
         let promise = eventLoop.makePromise(of: [TopicPartition: PartitionAppendResult].self)
         let operation = DelayedProduce(waiting: waiting, results: results, promise: promise, isFenced: isFenced) {
             [weak self] in self?.partition($0)
@@ -67,6 +74,20 @@ extension ReplicaManager {
         if !producePurgatory.tryCompleteElseWatch(operation, keys: Array(waiting.keys)) {
             operation.scheduleTimeout(on: eventLoop, afterMs: Int64(timeoutMs))
         }
-        return promise.futureResult
+        guard !durable.isEmpty else { return promise.futureResult }
+        return PartitionLog.whenDurable(durable, on: eventLoop).and(promise.futureResult).map {
+            Self.failingUnsynced($1, $0)
+        }
+    }
+
+    /// `flush.messages=1`: a partition whose group-commit sync failed answers KAFKA_STORAGE_ERROR, not its append.
+    static func failingUnsynced(
+        _ results: [TopicPartition: PartitionAppendResult], _ failed: [TopicPartition: LogError]
+    ) -> [TopicPartition: PartitionAppendResult] {
+        var results = results
+        for (tp, error) in failed {
+            results[tp] = PartitionAppendResult(error: .kafkaStorageError, errorMessage: error.message)
+        }
+        return results
     }
 }

@@ -124,6 +124,19 @@ extension ReplicaManager {
         }
     }
 
+    /// The hosted partitions counted in one pass (each partition's lock taken once), for the broker's gauges.
+    public func partitionCounts() -> PartitionCounts {
+        var counts = PartitionCounts()
+        for partition in partitions.withLock({ Array($0.values) }) {
+            counts.replicas += 1
+            guard let leader = partition.leaderState else { continue }
+            counts.leaders += 1
+            if leader.isUnderReplicated { counts.underReplicated += 1 }
+            if leader.isUnderMinIsr { counts.underMinIsr += 1 }
+        }
+        return counts
+    }
+
     /// Updates `min.insync.replicas` of the hosted partitions of `topic` (a topic config change).
     public func minInsyncReplicasChanged(topic: TopicName) {
         let value = minInsyncReplicas(topic)
@@ -131,4 +144,17 @@ extension ReplicaManager {
             partition.setMinInsyncReplicas(value)
         }
     }
+}
+
+/// How many partitions a broker hosts, leads, and leads with too small an ISR.
+public struct PartitionCounts: Hashable, Sendable {
+    /// Replicas hosted (led or followed).
+    public var replicas = 0
+    public var leaders = 0
+    /// Led partitions whose committed ISR is smaller than their replica set.
+    public var underReplicated = 0
+    /// Led partitions whose committed ISR is below `min.insync.replicas`.
+    public var underMinIsr = 0
+
+    public init() {}
 }

@@ -169,7 +169,9 @@ extension ReplicaManager {
     func respond(correlationId: Int32, error: ErrorCode, entries: [ReplicaFetchResponseWriter.Entry])
         -> NetworkResponse
     {
-        NetworkResponse(
+        let recordBytes = entries.reduce(0) { $0 + $1.records.byteCount }
+        if recordBytes > 0 { observer.servedFollower(recordBytes) }
+        return NetworkResponse(
             parts: ReplicaFetchResponseWriter.parts(
                 correlationId: correlationId, error: error, entries: entries, allocator: ByteBufferAllocator()))
     }

@@ -32,6 +32,7 @@ public final class ReplicaManager: Sendable {
     let topicConfig: @Sendable (TopicName) -> LogConfig
     let minInsyncReplicas: @Sendable (TopicName) -> Int
     let isFenced: @Sendable () -> Bool
+    let observer: ReplicationObserver
     let logger: Logger
 
     let partitions = Mutex<[TopicPartition: Partition]>([:])
@@ -52,6 +53,7 @@ public final class ReplicaManager: Sendable {
         topicConfig: @escaping @Sendable (TopicName) -> LogConfig,
         minInsyncReplicas: @escaping @Sendable (TopicName) -> Int,
         isFenced: @escaping @Sendable () -> Bool,
+        observer: ReplicationObserver = .none,
         logger: Logger
     ) {
         self.config = config
@@ -62,6 +64,7 @@ public final class ReplicaManager: Sendable {
         self.topicConfig = topicConfig
         self.minInsyncReplicas = minInsyncReplicas
         self.isFenced = isFenced
+        self.observer = observer
         self.logger = logger
         let pool = NIOThreadPool(numberOfThreads: 2)
         pool.start()
@@ -75,7 +78,7 @@ public final class ReplicaManager: Sendable {
         }
         self.fetcherManager = ReplicaFetcherManager(
             config: config, eventLoopGroup: eventLoopGroup, endpoints: endpoints, brokerEpoch: brokerEpoch,
-            blockingPool: pool, logger: logger
+            blockingPool: pool, logger: logger, onFetched: observer.followerFetched
         ) { weakSelf.value?.partition($0) }
         weakSelf.value = self
     }

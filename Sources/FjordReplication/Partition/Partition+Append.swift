@@ -81,7 +81,7 @@ extension Partition {
             }
             let info: LogAppendInfo
             do throws(LogError) {
-                info = try log.appendAsLeader(&records, leaderEpoch: state.leaderEpoch, now: now)
+                info = try log.appendAsLeader(records, leaderEpoch: state.leaderEpoch, now: now)
             } catch {
                 throw AppendFailure(code: ErrorCode(error.kafkaErrorCode), message: error.message)
             }

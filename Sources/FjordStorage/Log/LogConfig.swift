@@ -18,6 +18,11 @@ public struct LogConfig: Hashable, Sendable {
     public var flushMessages: Int64 = .max
     /// `flush.ms`: longest time between two flushes; `Int64.max` (the default) never forces one.
     public var flushMs: Int64 = .max
+    /// `flush.messages=1` (Kafka: flush after every append) means, in Fjord, *every append is on disk before it is
+    /// acknowledged*, batched by group commit (``PartitionLog/whenDurable(upTo:flusher:_:)``): producers' acks wait
+    /// for an `fdatasync` that covers them, and appends arriving while one runs share the next. The periodic
+    /// `flush.messages` flush is then not needed (full flushes still follow `flush.ms` and segment rolls).
+    public var syncsBeforeAcknowledge: Bool { flushMessages == 1 }
     /// `max.message.bytes`: the largest batch a producer may append (Kafka's default, 1 MiB + 12 bytes).
     public var maxMessageBytes: Int = 1_048_588
     /// `message.timestamp.type`.

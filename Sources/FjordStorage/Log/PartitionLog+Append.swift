@@ -5,14 +5,46 @@ import NIOCore
 extension PartitionLog {
     /// Appends a producer's batches as the partition leader: validates every batch in `records` (header, CRC,
     /// `max.message.bytes`, record count), assigns consecutive offsets from the log end offset and stamps
-    /// `leaderEpoch` by patching the batch headers in place (both fields lie outside the CRC), stamps the broker time
-    /// under `LogAppendTime`, then writes the bytes with one `pwrite`. No fsync.
+    /// `leaderEpoch` in the batch headers (both fields lie outside the CRC), stamps the broker time under
+    /// `LogAppendTime`, then writes the bytes with one `pwritev`. No fsync.
+    ///
+    /// `records` itself is left as it is (under `LogAppendTime` a private copy is stamped): the assigned offsets and
+    /// epoch reach the file through 16-byte header prefixes written in the same gather write, so the record bytes
+    /// are never copied in user space — a buffer shared with the request that carried it would otherwise be copied
+    /// whole on the first patch (copy-on-write). Use ``appendAsLeader(_:leaderEpoch:now:)-inout`` to get the patched
+    /// batches back.
     ///
     /// - Parameter now: the broker clock, for `LogAppendTime` and time-based rolling.
     @discardableResult
     public func appendAsLeader(
+        _ records: ByteBuffer, leaderEpoch: LeaderEpoch, now: TimestampMs = .now()
+    ) throws(LogError) -> LogAppendInfo {
+        var records = records
+        return try appendLeaderBatches(&records, leaderEpoch: leaderEpoch, now: now).info
+    }
+
+    /// ``appendAsLeader(_:leaderEpoch:now:)``, then patches `records` in place as stored (assigned base offsets and
+    /// `leaderEpoch` in every batch header), for callers that keep the batches. The patch copies `records` first if
+    /// its storage is shared (copy-on-write); the broker uses the non-`inout` form.
+    @discardableResult
+    public func appendAsLeader(
         _ records: inout ByteBuffer, leaderEpoch: LeaderEpoch, now: TimestampMs = .now()
     ) throws(LogError) -> LogAppendInfo {
+        let (info, batches) = try appendLeaderBatches(&records, leaderEpoch: leaderEpoch, now: now)
+        var offset = info.firstOffset
+        for batch in batches {
+            let at = records.readerIndex + batch.position
+            RecordBatchHeader.patchBaseOffset(&records, at: at, to: offset)
+            RecordBatchHeader.patchLeaderEpoch(&records, at: at, to: leaderEpoch)
+            offset = offset + Int64(batch.header.lastOffsetDelta) + 1
+        }
+        return info
+    }
+
+    /// The leader append: `records` is modified only to stamp `LogAppendTime`.
+    private func appendLeaderBatches(
+        _ records: inout ByteBuffer, leaderEpoch: LeaderEpoch, now: TimestampMs
+    ) throws(LogError) -> (info: LogAppendInfo, batches: [AppendValidation.Batch]) {
         let config = published.withLock { $0.config }
         let batches = try AppendValidation.batches(
             in: records, maxBatchBytes: config.maxMessageBytes, fromProducer: true)
@@ -21,15 +53,12 @@ extension PartitionLog {
             logAppendTime = now
             for batch in batches { AppendValidation.stampLogAppendTime(&records, batch: batch, time: now) }
         }
-        return try writer.withLock { (state) throws(LogError) -> LogAppendInfo in
+        let info = try writer.withLock { (state) throws(LogError) -> LogAppendInfo in
             try checkOpen(state)
             var summaries: [BatchSummary] = []
             summaries.reserveCapacity(batches.count)
             var offset = state.active.nextOffset
             for batch in batches {
-                let at = records.readerIndex + batch.position
-                RecordBatchHeader.patchBaseOffset(&records, at: at, to: offset)
-                RecordBatchHeader.patchLeaderEpoch(&records, at: at, to: leaderEpoch)
                 var summary = BatchSummary(batch.header)
                 summary.baseOffset = offset
                 summary.lastOffset = offset + Int64(batch.header.lastOffsetDelta)
@@ -39,8 +68,10 @@ extension PartitionLog {
                 offset = summary.nextOffset
             }
             return try appendLocked(
-                &state, records: records, batches: summaries, logAppendTime: logAppendTime, now: now)
+                &state, records: records, batches: summaries, assignedHeaders: true, logAppendTime: logAppendTime,
+                now: now)
         }
+        return (info, batches)
     }
 
     /// Appends batches fetched from the leader, as a follower: validates every batch (header, CRC) and keeps its
@@ -66,7 +97,8 @@ extension PartitionLog {
                 next = batch.header.nextOffset
             }
             let summaries = batches.map { BatchSummary($0.header) }
-            return try appendLocked(&state, records: records, batches: summaries, logAppendTime: .none, now: now)
+            return try appendLocked(
+                &state, records: records, batches: summaries, assignedHeaders: false, logAppendTime: .none, now: now)
         }
     }
 
@@ -86,9 +118,12 @@ extension PartitionLog {
     }
 
     /// Rolls if needed, writes, indexes, updates the epoch cache and publishes. Writer lock held.
+    ///
+    /// - Parameter assignedHeaders: the file gets each batch's base offset and leader epoch from `batches` rather
+    ///   than from `records` (leader appends, which do not patch the caller's buffer).
     private func appendLocked(
-        _ state: inout LogWriterState, records: ByteBuffer, batches: [BatchSummary], logAppendTime: TimestampMs,
-        now: TimestampMs
+        _ state: inout LogWriterState, records: ByteBuffer, batches: [BatchSummary], assignedHeaders: Bool,
+        logAppendTime: TimestampMs, now: TimestampMs
     ) throws(LogError) -> LogAppendInfo {
         guard let first = batches.first, let last = batches.last else {
             return LogAppendInfo(
@@ -117,7 +152,7 @@ extension PartitionLog {
             segment: state.active, config: state.config, appendBytes: sizeBytes, firstOffset: first.baseOffset,
             lastOffset: last.lastOffset, maxTimestamp: maxTimestamp, nowMs: now.rawValue)
         if roll { try rollLocked(&state, newBaseOffset: first.baseOffset, nowMs: now.rawValue) }
-        try state.active.append(records, batches: batches)
+        try state.active.append(records, batches: batches, assignedHeaders: assignedHeaders)
         for batch in batches { state.assignEpoch(batch.leaderEpoch, startOffset: batch.baseOffset) }
         state.unflushedRecords += recordCount
         publish(state)
@@ -126,7 +161,7 @@ extension PartitionLog {
             offsetOfMaxTimestamp: offsetOfMaxTimestamp, logAppendTime: logAppendTime,
             logStartOffset: state.logStartOffset, logEndOffset: state.active.nextOffset, batchCount: batches.count,
             recordCount: recordCount, sizeBytes: sizeBytes, rolledSegment: roll,
-            flushNeeded: state.unflushedRecords >= state.config.flushMessages)
+            flushNeeded: !state.config.syncsBeforeAcknowledge && state.unflushedRecords >= state.config.flushMessages)
     }
 
     /// Seals the active segment and starts a new one at `newBaseOffset` (an empty active segment is replaced

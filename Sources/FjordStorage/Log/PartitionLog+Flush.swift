@@ -62,7 +62,7 @@ extension PartitionLog {
         writer.withLock { state in
             let end = state.active.nextOffset
             guard end > state.recoveryPoint else { return nil }
-            if state.unflushedRecords >= state.config.flushMessages
+            if (!state.config.syncsBeforeAcknowledge && state.unflushedRecords >= state.config.flushMessages)
                 || (state.config.flushMs != .max && now.rawValue - state.lastFlushMs >= state.config.flushMs)
             {
                 return end

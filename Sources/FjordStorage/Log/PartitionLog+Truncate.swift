@@ -62,6 +62,7 @@ extension PartitionLog {
         if state.epochCache.truncateFromEnd(endOffset: end) { state.epochCacheVersion += 1 }
         state.logStartOffset = min(state.logStartOffset, end)
         state.recoveryPoint = min(state.recoveryPoint, end)
+        state.syncedOffset = min(state.syncedOffset, end)
         state.truncationCount += 1
         publish(state)
         return TruncationOutcome(
@@ -95,6 +96,7 @@ extension PartitionLog {
         state.sealed = []
         state.logStartOffset = offset
         state.recoveryPoint = offset
+        state.syncedOffset = offset
         state.epochCache.clear()
         state.epochCacheVersion += 1
         state.truncationCount += 1

@@ -135,6 +135,8 @@ struct LogWriterState: Sendable {
     var truncationCount = 0
     /// Records appended since the last flush (`flush.messages`).
     var unflushedRecords: Int64 = 0
+    /// The end of the last data sync (`syncData`): everything below it is on stable storage. Lowered by truncation.
+    var syncedOffset: Offset = .zero
     var lastFlushMs: Int64
     /// A segment file was created or removed since the directory was last synced.
     var directorySyncNeeded = false

@@ -171,12 +171,19 @@ struct ActiveSegment: Sendable {
             offsetEntries: index.offsetIndex.entries, timeEntries: index.timeIndex.entries)
     }
 
-    /// Appends `records` (the whole batches `batches`, in order) with one `pwrite` at the end of the log file.
+    /// Appends `records` (the whole batches `batches`, in order) with one write at the end of the log file.
+    /// With `assignedHeaders`, each batch's base offset and partition leader epoch are taken from `batches`: the
+    /// first 16 bytes of every batch (base offset, batch length, leader epoch) come from a small scratch buffer and
+    /// the rest straight from `records`, in one gather write (`pwritev`), so the record bytes are not copied.
     /// On a failed write the file is cut back to its previous size and nothing is indexed.
-    mutating func append(_ records: ByteBuffer, batches: [BatchSummary]) throws(LogError) {
+    mutating func append(_ records: ByteBuffer, batches: [BatchSummary], assignedHeaders: Bool) throws(LogError) {
         let position = index.sizeBytes
         do {
-            try logFile.write(records, at: position)
+            if assignedHeaders {
+                try logFile.write(records, at: position, assigningHeaders: batches)
+            } else {
+                try logFile.write(records, at: position)
+            }
         } catch {
             try? logFile.truncate(to: position)
             throw error
