@@ -248,7 +248,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            swiftSettings: swiftSettings + [.define("FJORD_REPLICATION")]
+            swiftSettings: swiftSettings
         ),
         .executableTarget(name: "fjord-broker", dependencies: ["FjordBroker"], swiftSettings: swiftSettings),
         .testTarget(

@@ -6,7 +6,7 @@ topology in another directory and port range. Every process's pid is in <dir>/<n
 pid. Per-process settings are passed as KAFKA_* environment variables over the shared files in deploy/config/, the
 same way docker-compose.yml configures its containers.
 
-Usage: cluster.py start|stop|status|kill NAME [--signal N]|restart NAME [--dir DIR] [--port-offset N] [--bin DIR]
+Usage: cluster.py start [NAME]|stop|status|kill NAME [--signal N]|restart NAME [--dir DIR] [--port-offset N] [--bin DIR]
 """
 from __future__ import annotations
 
@@ -90,8 +90,12 @@ class Cluster:
 
     # Process definitions -----------------------------------------------------------------------------------------
     def names(self) -> list[str]:
+        """The topology's processes, plus brokers added by hand (`cluster.py start broker-4`) that have a pid file."""
+        added = sorted((int(f.stem.split("-", 1)[1]) for f in self.dir.glob("broker-*.pid")
+                        if f.stem.split("-", 1)[1].isdigit()
+                        and int(f.stem.split("-", 1)[1]) not in self.broker_ids))
         return (["zookeeper"] + [f"controller-{c}" for c in self.controller_ids]
-                + [f"broker-{b}" for b in self.broker_ids])
+                + [f"broker-{b}" for b in self.broker_ids + added])
 
     def proc(self, name: str) -> Proc:
         if name == "zookeeper":
@@ -320,7 +324,10 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=90.0)
     args = parser.parse_args()
     cluster = Cluster(Path(args.dir), args.port_offset, Path(args.bin) if args.bin else None)
-    if args.command == "start":
+    if args.command == "start" and args.name:
+        pid = cluster.start_one(args.name)
+        print(f"{args.name} running, pid {pid}; log under {cluster.dir / args.name}")
+    elif args.command == "start":
         cluster.start(args.timeout)
         print(f"Fjord cluster is up: brokers at {cluster.bootstrap}, ZooKeeper at 127.0.0.1:{cluster.zk_port}")
         print(f"Data and logs under {cluster.dir}; stop it with `make cluster-stop`.")

@@ -38,7 +38,8 @@ struct RecordAccumulatorTests {
     static let connected: @Sendable (BrokerID) -> Bool = { _ in true }
 
     @Test func recordsFillABatchUntilBatchSize() {
-        var acc = Self.accumulator(batchSize: 200)
+        // batch.size counts the 61-byte batch header too.
+        var acc = Self.accumulator(batchSize: 200 + RecordBatchHeader.size)
         var newBatches = 0
         for i in 0..<20 {
             let result = acc.append(
@@ -48,6 +49,46 @@ struct RecordAccumulatorTests {
         // Each record is ~50 bytes: 4 fit a 200-byte batch, so 20 records make 5 batches.
         #expect(newBatches == 5)
         #expect(acc.queue(TopicPartition(topic: "t", partition: 0))!.open.count == 5)
+    }
+
+    /// Appends `count` records of `valueBytes` with timestamps 100 ms apart (so timestamp deltas take 2-3 bytes),
+    /// then drains and builds everything, returning the built batches' sizes.
+    static func builtBatchSizes(_ acc: inout RecordAccumulator, count: Int, valueBytes: Int) -> [Int] {
+        let value = ByteBuffer(repeating: UInt8(ascii: "v"), count: valueBytes)
+        for i in 0..<count {
+            let record = RecordAccumulator.Append(
+                topic: "t", partition: PartitionID(0), keyHash: nil, key: nil, value: value, headers: [],
+                timestamp: TimestampMs(1000 + Int64(i) * 100))
+            _ = acc.append(record, completion: .report(id: UInt64(i)), nowNs: 0)
+        }
+        var sizes: [Int] = []
+        var now: UInt64 = 10 * Self.ms
+        while !acc.isIdle {
+            let batches = Self.send(acc.drain(nowNs: now, leader: Self.leaderOne, connected: Self.connected))
+            sizes += batches.map(\.bytes.readableBytes)
+            _ = acc.complete(broker: BrokerID(1), batches.map { ($0, Self.answer(.noError)) }, nowNs: now)
+            now += Self.ms
+        }
+        return sizes
+    }
+
+    /// The 1 KiB bench case: batches are judged by their real encoding (offset and timestamp deltas grow past one
+    /// byte), so a full 1 MiB batch stays within batch.size and the broker's default max.message.bytes
+    /// (1048588) instead of coming out ~2 KB over and failing with MESSAGE_TOO_LARGE.
+    @Test func fullBatchesStayWithinBatchSizeWithGrowingDeltas() {
+        var acc = Self.accumulator(batchSize: 1 << 20, linger: .zero)
+        let sizes = Self.builtBatchSizes(&acc, count: 3000, valueBytes: 1024)
+        #expect(sizes.count == 3)
+        #expect(sizes.allSatisfy { $0 <= 1 << 20 })
+        #expect(sizes.dropLast().allSatisfy { $0 > (1 << 20) - 1100 })  // full batches are full
+    }
+
+    /// batch.size above max.request.size is capped: a batch must fit a request.
+    @Test func batchSizeIsCappedAtMaxRequestSize() {
+        var acc = Self.accumulator(batchSize: 4 << 20, linger: .zero, maxRequestSize: 100_000)
+        let sizes = Self.builtBatchSizes(&acc, count: 400, valueBytes: 1000)
+        #expect(sizes.allSatisfy { $0 <= 100_000 })
+        #expect(sizes.count == 5)
     }
 
     @Test func lingerHoldsAPartialBatchUntilItExpires() {
@@ -152,6 +193,24 @@ struct RecordAccumulatorTests {
         #expect(report.deliveries.map(\.offset) == [Offset(40), Offset(41), Offset(42)])
         #expect(report.error == nil)
         #expect(acc.isIdle && acc.inFlightRequests[BrokerID(1)] == 0)
+    }
+
+    /// `send` and `enqueue` records in one batch: the waiter gets its own offset, the report lists the rest.
+    @Test func mixedSendAndEnqueueRecordsKeepTheirOffsets() async throws {
+        var acc = Self.accumulator(linger: .zero)
+        _ = acc.append(Self.record("r0"), completion: .report(id: 10), nowNs: 0)
+        var report: DeliveryReport?
+        let metadata = try await withCheckedThrowingContinuation { continuation in
+            _ = acc.append(Self.record("r1"), completion: .continuation(continuation, TimestampMs(7)), nowNs: 0)
+            _ = acc.append(Self.record("r2"), completion: .report(id: 12), nowNs: 0)
+            let batches = Self.send(acc.drain(nowNs: 1, leader: Self.leaderOne, connected: Self.connected))
+            let done = acc.complete(
+                broker: BrokerID(1), batches.map { ($0, Self.answer(.noError, offset: 40)) }, nowNs: 2)
+            report = done.finished[0].complete()
+        }
+        #expect(metadata.offset == Offset(41) && metadata.timestamp == TimestampMs(7))
+        #expect(report?.deliveries.map(\.id) == [10, 12])
+        #expect(report?.deliveries.map(\.offset) == [Offset(40), Offset(42)])
     }
 
     @Test func retriableErrorRequeuesAfterBackoffAndRefreshesMetadata() {

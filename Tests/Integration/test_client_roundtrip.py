@@ -1,6 +1,7 @@
 """Issue 3's "done means": each real client, bootstrapped at ONE broker, creates a 6-partition topic, produces keyed
 records with headers and consumes them all from the beginning without a group, per-partition order intact and
-content unchanged; then again with every compression codec the client supports."""
+content unchanged; then again with every compression codec the client supports. aiokafka reads in a consumer group
+of two members with manual commits instead, as its documentation shows."""
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ CLIENTS = {
     "kafka-python-3": ("kafka_python_roundtrip.py", ROOT / ".venv" / "bin" / "python"),
     "confluent-kafka": ("confluent_roundtrip.py", ROOT / ".venv" / "bin" / "python"),
     "kcat": ("kcat_roundtrip.py", Path(sys.executable)),
+    "aiokafka": ("aiokafka_roundtrip.py", ROOT / ".venv" / "bin" / "python"),
 }
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 

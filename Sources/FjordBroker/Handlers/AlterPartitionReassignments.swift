@@ -1,7 +1,7 @@
 import KafkaProtocol
 import NIOCore
 
-/// AlterPartitionReassignments (key 45), served 0, not advertised. Forwarded to the active controller, which runs
+/// AlterPartitionReassignments (key 45), served and advertised 0. Forwarded to the active controller, which runs
 /// reassignments; NOT_CONTROLLER when it cannot be reached.
 enum AlterPartitionReassignmentsHandler {
     static func handle(

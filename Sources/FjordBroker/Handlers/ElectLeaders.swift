@@ -1,7 +1,7 @@
 import KafkaProtocol
 import NIOCore
 
-/// ElectLeaders (key 43), served 0–2, not advertised. Forwarded unchanged (same version) to the active controller,
+/// ElectLeaders (key 43), served 0–2, advertised 0–1 (v2 is flexible). Forwarded unchanged (same version) to the active controller,
 /// which owns elections; its answer is relayed. Without a reachable controller every partition gets NOT_CONTROLLER,
 /// which clients treat as retriable.
 enum ElectLeadersHandler {

@@ -3,7 +3,7 @@ import FjordModel
 import KafkaProtocol
 import NIOCore
 
-/// IncrementalAlterConfigs (key 44), served 0–1, not advertised. Applies SET, DELETE, APPEND and SUBTRACT to a
+/// IncrementalAlterConfigs (key 44), served 0–1, advertised 0 (v1 is flexible). Applies SET, DELETE, APPEND and SUBTRACT to a
 /// topic's overrides (APPEND/SUBTRACT only on list keys such as `cleanup.policy`, starting from the default when the
 /// key has no override), then validates and writes like AlterConfigs. A key named twice in one resource is
 /// INVALID_REQUEST; broker resources are INVALID_REQUEST.

@@ -1,7 +1,7 @@
 import KafkaProtocol
 import NIOCore
 
-/// ListPartitionReassignments (key 46), served 0, not advertised. Forwarded to the active controller;
+/// ListPartitionReassignments (key 46), served and advertised 0. Forwarded to the active controller;
 /// NOT_CONTROLLER when it cannot be reached.
 enum ListPartitionReassignmentsHandler {
     static func handle(

@@ -1,40 +1,35 @@
 import FjordModel
+import FjordReplication
 import KafkaProtocol
 import NIOCore
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 /// StopReplica (key 5), served 0–4, inter-broker listener only: stop replicating partitions and, when asked (topic
 /// deletion, reassignment away), delete their logs. Fenced like LeaderAndIsr; applied by the ReplicaManager on the
 /// blocking pool (deleting logs touches the disk).
 enum StopReplicaHandler {
-    #if FJORD_REPLICATION
-        static func handle(
-            _ request: StopReplicaRequest, _ context: RequestContext, _ broker: BrokerContext
-        ) -> EventLoopFuture<HandlerOutput> {
-            let version = context.apiVersion
-            if version >= 1 && broker.isBrokerEpochStale(request.brokerEpoch) {
-                return context.eventLoop.makeSucceededFuture(
-                    .message(errorResponse(request, version: version, error: .staleBrokerEpoch)))
-            }
-            guard broker.admitControllerEpoch(ControllerEpoch(request.controllerEpoch)) else {
-                return context.eventLoop.makeSucceededFuture(
-                    .message(errorResponse(request, version: version, error: .staleControllerEpoch)))
-            }
-            return broker.blockingPool.runIfActive(eventLoop: context.eventLoop) {
-                let response = broker.replicaManager.stopReplicas(request, version: version)
-                broker.logger.info(
-                    "applied StopReplica",
-                    metadata: [
-                        "controller": "\(request.controllerId)",
-                        "partitions": "\(partitions(request, version: version).count)",
-                    ])
-                return HandlerOutput.message(response)
-            }
+    static func handle(
+        _ request: StopReplicaRequest, _ context: RequestContext, _ broker: BrokerContext
+    ) -> EventLoopFuture<HandlerOutput> {
+        let version = context.apiVersion
+        if version >= 1 && broker.isBrokerEpochStale(request.brokerEpoch) {
+            return context.eventLoop.makeSucceededFuture(
+                .message(errorResponse(request, version: version, error: .staleBrokerEpoch)))
         }
-    #endif
+        guard broker.admitControllerEpoch(ControllerEpoch(request.controllerEpoch)) else {
+            return context.eventLoop.makeSucceededFuture(
+                .message(errorResponse(request, version: version, error: .staleControllerEpoch)))
+        }
+        return broker.blockingPool.runIfActive(eventLoop: context.eventLoop) {
+            let response = broker.replicaManager.stopReplicas(request, version: version)
+            broker.logger.info(
+                "applied StopReplica",
+                metadata: [
+                    "controller": "\(request.controllerId)",
+                    "partitions": "\(partitions(request, version: version).count)",
+                ])
+            return HandlerOutput.message(response)
+        }
+    }
 
     static func partitions(_ request: StopReplicaRequest, version: Int16) -> [(String, Int32)] {
         switch version {

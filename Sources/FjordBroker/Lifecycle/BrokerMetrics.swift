@@ -1,11 +1,8 @@
 import FjordModel
 import FjordObservability
+import FjordReplication
 import KafkaProtocol
 import ZooKeeper
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 /// The broker's metrics: one registry (served at `/metrics`) and the typed groups the broker updates.
 ///
@@ -31,12 +28,10 @@ public final class BrokerMetrics: Sendable {
     public init(registry: FjordMetrics = FjordMetrics()) {
         self.registry = registry
         var extra: [ApiDescriptor] = []
-        #if FJORD_REPLICATION
-            extra.append(
-                ApiDescriptor(
-                    key: ReplicaFetchProtocol.apiKey, name: "ReplicaFetch",
-                    versions: ReplicaFetchProtocol.supportedVersions))
-        #endif
+        extra.append(
+            ApiDescriptor(
+                key: ReplicaFetchProtocol.apiKey, name: "ReplicaFetch",
+                versions: ReplicaFetchProtocol.supportedVersions))
         requests = RequestMetrics(metrics: registry, served: ServedVersions.table, extra: extra)
         topics = TopicMetricsRegistry(metrics: registry)
         replication = ReplicaManagerMetrics(metrics: registry)
@@ -44,18 +39,16 @@ public final class BrokerMetrics: Sendable {
         zooKeeper = ZooKeeperSessionMetrics(metrics: registry)
     }
 
-    #if FJORD_REPLICATION
-        /// The callbacks the replica manager reports through.
-        var replicationObserver: ReplicationObserver {
-            let replication = self.replication
-            return ReplicationObserver(
-                isrChanged: { _, shrunk in
-                    if shrunk { replication.recordIsrShrink() } else { replication.recordIsrExpand() }
-                },
-                followerFetched: { replication.recordFollowerFetch(bytes: $0) },
-                servedFollower: { replication.recordLeaderServedFollower(bytes: $0) })
-        }
-    #endif
+    /// The callbacks the replica manager reports through.
+    var replicationObserver: ReplicationObserver {
+        let replication = self.replication
+        return ReplicationObserver(
+            isrChanged: { _, shrunk in
+                if shrunk { replication.recordIsrShrink() } else { replication.recordIsrExpand() }
+            },
+            followerFetched: { replication.recordFollowerFetch(bytes: $0) },
+            servedFollower: { replication.recordLeaderServedFollower(bytes: $0) })
+    }
 
     /// Registers the scrape hook that sets the partition gauges from the replica manager's table and the metadata
     /// cache. Holds the context weakly (the registry outlives nothing it refers to).
@@ -63,12 +56,10 @@ public final class BrokerMetrics: Sendable {
         let replication = self.replication
         registry.onScrape { [weak context] in
             guard let context else { return }
-            #if FJORD_REPLICATION
-                let counts = context.replicaManager.partitionCounts()
-                replication.setPartitionCounts(
-                    replicas: counts.replicas, leaders: counts.leaders, underReplicated: counts.underReplicated,
-                    underMinIsr: counts.underMinIsr)
-            #endif
+            let counts = context.replicaManager.partitionCounts()
+            replication.setPartitionCounts(
+                replicas: counts.replicas, leaders: counts.leaders, underReplicated: counts.underReplicated,
+                underMinIsr: counts.underMinIsr)
             replication.setMetadataOfflinePartitions(Self.offlinePartitions(context.metadataCache.snapshot))
         }
     }

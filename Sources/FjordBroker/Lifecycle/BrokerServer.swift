@@ -3,6 +3,7 @@ import FjordCoordinator
 import FjordModel
 import FjordNetwork
 import FjordObservability
+import FjordReplication
 import FjordStorage
 import KafkaProtocol
 import Logging
@@ -10,10 +11,6 @@ import NIOCore
 import NIOPosix
 import Synchronization
 import ZooKeeper
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 /// A running broker: the process lifecycle around the request processor.
 ///
@@ -123,11 +120,9 @@ public final class BrokerServer: Sendable {
             topicConfigs: topicConfigs, logManager: logManager, producerIDs: producerIDs, group: group,
             blockingPool: blockingPool, logger: logger, metrics: metrics)
         metrics.installScrapeHooks(context)
-        #if FJORD_REPLICATION
-            applier.set(afterChange: { [replicaManager = context.replicaManager] in
-                replicaManager.minInsyncReplicasChanged(topic: $0)
-            })
-        #endif
+        applier.set(afterChange: { [replicaManager = context.replicaManager] in
+            replicaManager.minInsyncReplicasChanged(topic: $0)
+        })
         let server = try await KafkaServer.start(
             listeners: config.listeners.map { ($0.listenerName, $0.host, $0.port) }, group: group,
             configuration: KafkaServer.Configuration(
@@ -250,9 +245,7 @@ public final class BrokerServer: Sendable {
     // MARK: Background work
 
     private func startBackgroundWork() {
-        #if FJORD_REPLICATION
-            context.replicaManager.start()
-        #endif
+        context.replicaManager.start()
         let logManager = context.logManager
         let pool = blockingPool
         let logger = self.logger
@@ -320,9 +313,7 @@ public final class BrokerServer: Sendable {
         let (tasks, coordinatorTask) = state.withLock { ($0.tasks, $0.coordinatorTask) }
         for task in tasks { task.cancel() }
         coordinatorTask?.cancel()
-        #if FJORD_REPLICATION
-            await context.replicaManager.shutdown()
-        #endif
+        await context.replicaManager.shutdown()
         await context.groupCoordinator?.unloadAll(reason: "broker shutting down")
         let logManager = context.logManager
         do {

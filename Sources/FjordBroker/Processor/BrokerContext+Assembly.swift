@@ -1,12 +1,9 @@
 import FjordCoordinator
+import FjordReplication
 import FjordStorage
 import Logging
 import NIOCore
 import NIOPosix
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 extension BrokerContext {
     /// Builds the context with its replica manager, wired to the session (epoch, fencing), the metadata cache
@@ -23,24 +20,17 @@ extension BrokerContext {
         metrics: BrokerMetrics = BrokerMetrics(), isFenced: (@Sendable () -> Bool)? = nil
     ) -> BrokerContext {
         let fenced = isFenced ?? { session.mustAssumeSessionLost() }
-        #if FJORD_REPLICATION
-            let replicaManager = ReplicaManager(
-                config: ReplicaManagerConfig(config), logManager: logManager, eventLoopGroup: group,
-                controller: controllerChannel,
-                endpoints: MetadataEndpointResolver(cache: metadataCache, listener: config.interBrokerListenerName),
-                brokerEpoch: { session.brokerEpoch }, topicConfig: { topicConfigs.logConfig(for: $0) },
-                minInsyncReplicas: { topicConfigs.minInsyncReplicas(for: $0) },
-                isFenced: fenced, observer: metrics.replicationObserver, logger: logger)
-            return BrokerContext(
-                config: config, metadataCache: metadataCache, session: session, controllerChannel: controllerChannel,
-                topicConfigs: topicConfigs, logManager: logManager, producerIdManager: producerIDs,
-                replicaManager: replicaManager, eventLoopGroup: group, blockingPool: blockingPool, metrics: metrics,
-                logger: logger)
-        #else
-            return BrokerContext(
-                config: config, metadataCache: metadataCache, session: session, controllerChannel: controllerChannel,
-                topicConfigs: topicConfigs, logManager: logManager, producerIdManager: producerIDs,
-                eventLoopGroup: group, blockingPool: blockingPool, metrics: metrics, logger: logger)
-        #endif
+        let replicaManager = ReplicaManager(
+            config: ReplicaManagerConfig(config), logManager: logManager, eventLoopGroup: group,
+            controller: controllerChannel,
+            endpoints: MetadataEndpointResolver(cache: metadataCache, listener: config.interBrokerListenerName),
+            brokerEpoch: { session.brokerEpoch }, topicConfig: { topicConfigs.logConfig(for: $0) },
+            minInsyncReplicas: { topicConfigs.minInsyncReplicas(for: $0) },
+            isFenced: fenced, observer: metrics.replicationObserver, logger: logger)
+        return BrokerContext(
+            config: config, metadataCache: metadataCache, session: session, controllerChannel: controllerChannel,
+            topicConfigs: topicConfigs, logManager: logManager, producerIdManager: producerIDs,
+            replicaManager: replicaManager, eventLoopGroup: group, blockingPool: blockingPool, metrics: metrics,
+            logger: logger)
     }
 }

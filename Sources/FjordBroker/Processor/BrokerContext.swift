@@ -1,16 +1,13 @@
 import FjordCluster
 import FjordCoordinator
 import FjordModel
+import FjordReplication
 import FjordStorage
 import KafkaProtocol
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 /// Everything the request handlers share: configuration, the metadata cache, the ZooKeeper session, the controller
 /// channel and the subsystems (replica manager, group coordinator, producer ids).
@@ -33,9 +30,7 @@ public final class BrokerContext: Sendable {
     public let blockingPool: NIOThreadPool
     /// The broker's metrics (request counts, per-topic bytes, partition gauges), served at `/metrics`.
     public let metrics: BrokerMetrics
-    #if FJORD_REPLICATION
-        public let replicaManager: ReplicaManager
-    #endif
+    public let replicaManager: ReplicaManager
 
     private let mutable = Mutex(Mutable())
 
@@ -45,48 +40,26 @@ public final class BrokerContext: Sendable {
         var controllerEpoch = ControllerEpoch.none
     }
 
-    #if FJORD_REPLICATION
-        public init(
-            config: BrokerConfig, metadataCache: MetadataCache, session: BrokerSession,
-            controllerChannel: BrokerControllerChannel, topicConfigs: TopicConfigStore, logManager: LogManager,
-            producerIdManager: ProducerIdManager, replicaManager: ReplicaManager, eventLoopGroup: any EventLoopGroup,
-            blockingPool: NIOThreadPool, metrics: BrokerMetrics = BrokerMetrics(), logger: Logger
-        ) {
-            self.config = config
-            self.metadataCache = metadataCache
-            self.session = session
-            self.controllerChannel = controllerChannel
-            self.topicConfigs = topicConfigs
-            self.logManager = logManager
-            self.producerIdManager = producerIdManager
-            self.replicaManager = replicaManager
-            self.eventLoopGroup = eventLoopGroup
-            self.blockingPool = blockingPool
-            self.metrics = metrics
-            self.versionTable = .fjord
-            self.logger = logger
-        }
-    #else
-        public init(
-            config: BrokerConfig, metadataCache: MetadataCache, session: BrokerSession,
-            controllerChannel: BrokerControllerChannel, topicConfigs: TopicConfigStore, logManager: LogManager,
-            producerIdManager: ProducerIdManager, eventLoopGroup: any EventLoopGroup, blockingPool: NIOThreadPool,
-            metrics: BrokerMetrics = BrokerMetrics(), logger: Logger
-        ) {
-            self.config = config
-            self.metadataCache = metadataCache
-            self.session = session
-            self.controllerChannel = controllerChannel
-            self.topicConfigs = topicConfigs
-            self.logManager = logManager
-            self.producerIdManager = producerIdManager
-            self.eventLoopGroup = eventLoopGroup
-            self.blockingPool = blockingPool
-            self.metrics = metrics
-            self.versionTable = .fjord
-            self.logger = logger
-        }
-    #endif
+    public init(
+        config: BrokerConfig, metadataCache: MetadataCache, session: BrokerSession,
+        controllerChannel: BrokerControllerChannel, topicConfigs: TopicConfigStore, logManager: LogManager,
+        producerIdManager: ProducerIdManager, replicaManager: ReplicaManager, eventLoopGroup: any EventLoopGroup,
+        blockingPool: NIOThreadPool, metrics: BrokerMetrics = BrokerMetrics(), logger: Logger
+    ) {
+        self.config = config
+        self.metadataCache = metadataCache
+        self.session = session
+        self.controllerChannel = controllerChannel
+        self.topicConfigs = topicConfigs
+        self.logManager = logManager
+        self.producerIdManager = producerIdManager
+        self.replicaManager = replicaManager
+        self.eventLoopGroup = eventLoopGroup
+        self.blockingPool = blockingPool
+        self.metrics = metrics
+        self.versionTable = .fjord
+        self.logger = logger
+    }
 
     public var brokerID: BrokerID { config.brokerID }
 

@@ -1,26 +1,21 @@
+import FjordReplication
 import KafkaProtocol
 import NIOCore
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 extension BrokerRequestProcessor {
     /// Routes the data-path and control requests, which the ReplicaManager serves.
     func dispatchData(_ body: KafkaRequestBody, _ context: RequestContext) -> EventLoopFuture<HandlerOutput> {
-        #if FJORD_REPLICATION
-            let b = broker
-            switch body {
-            case .produce(let r): return ProduceHandler.handle(r, context, b)
-            case .fetch(let r): return FetchHandler.handle(r, context, b)
-            case .listOffsets(let r): return ListOffsetsHandler.handle(r, context, b)
-            case .offsetForLeaderEpoch(let r): return OffsetForLeaderEpochHandler.handle(r, context, b)
-            case .deleteRecords(let r): return DeleteRecordsHandler.handle(r, context, b)
-            case .leaderAndIsr(let r): return LeaderAndIsrHandler.handle(r, context, b)
-            case .stopReplica(let r): return StopReplicaHandler.handle(r, context, b)
-            default: break
-            }
-        #endif
+        let b = broker
+        switch body {
+        case .produce(let r): return ProduceHandler.handle(r, context, b)
+        case .fetch(let r): return FetchHandler.handle(r, context, b)
+        case .listOffsets(let r): return ListOffsetsHandler.handle(r, context, b)
+        case .offsetForLeaderEpoch(let r): return OffsetForLeaderEpochHandler.handle(r, context, b)
+        case .deleteRecords(let r): return DeleteRecordsHandler.handle(r, context, b)
+        case .leaderAndIsr(let r): return LeaderAndIsrHandler.handle(r, context, b)
+        case .stopReplica(let r): return StopReplicaHandler.handle(r, context, b)
+        default: break
+        }
         return context.eventLoop.makeFailedFuture(RequestRejected("\(context.apiKey.name) has no handler"))
     }
 }

@@ -1,13 +1,10 @@
 import FjordNetwork
 import FjordObservability
+import FjordReplication
 import KafkaProtocol
 import KafkaWire
 import Logging
 import NIOCore
-
-#if FJORD_REPLICATION
-    import FjordReplication
-#endif
 
 /// The broker's ``KafkaRequestProcessor``: parses each frame, enforces versions and listeners, and hands the decoded
 /// request to its handler in `Handlers/`.
@@ -37,9 +34,7 @@ public final class BrokerRequestProcessor: KafkaRequestProcessor {
 
     public func mayPipeline(apiKey: Int16) -> Bool {
         if ServedVersions.pipelined.contains(apiKey) { return true }
-        #if FJORD_REPLICATION
-            if apiKey == ReplicaFetchProtocol.apiKey { return true }
-        #endif
+        if apiKey == ReplicaFetchProtocol.apiKey { return true }
         return false
     }
 
@@ -50,18 +45,16 @@ public final class BrokerRequestProcessor: KafkaRequestProcessor {
         let started = NIODeadline.now()
         let apiMetrics = broker.metrics.requests.api(request.apiKey)
         let interBroker = connection.listenerName == broker.config.interBrokerListenerName
-        #if FJORD_REPLICATION
-            if request.apiKey == ReplicaFetchProtocol.apiKey {
-                guard interBroker else {
-                    return reject("replica fetch on listener \(connection.listenerName)", eventLoop)
-                }
-                let version = request.apiVersion
-                return broker.replicaManager.handleReplicaFetch(request, eventLoop: eventLoop).map { response in
-                    apiMetrics.record(version: version, durationNanoseconds: Self.elapsedNanoseconds(since: started))
-                    return response
-                }
+        if request.apiKey == ReplicaFetchProtocol.apiKey {
+            guard interBroker else {
+                return reject("replica fetch on listener \(connection.listenerName)", eventLoop)
             }
-        #endif
+            let version = request.apiVersion
+            return broker.replicaManager.handleReplicaFetch(request, eventLoop: eventLoop).map { response in
+                apiMetrics.record(version: version, durationNanoseconds: Self.elapsedNanoseconds(since: started))
+                return response
+            }
+        }
         let frame: KafkaRequestFrame
         do {
             frame = try KafkaRequestFrame(parsing: request.buffer, limits: limits)

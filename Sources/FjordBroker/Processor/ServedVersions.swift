@@ -3,9 +3,9 @@ import KafkaProtocol
 /// The API versions the broker serves, which is not the same as what it advertises (``ApiVersionTable/fjord``):
 ///
 /// - advertised but not served: Produce 0–2 (record batch v2 only) get UNSUPPORTED_VERSION at request time;
-/// - served but not advertised: APIs the advertised table leaves out so that clients keep guessing broker 2.4, which
-///   Fjord's own tools use (DescribeCluster, IncrementalAlterConfigs, ElectLeaders, partition reassignments), and the
-///   control APIs the controller sends on the inter-broker listener.
+/// - served beyond the advertised maximum: the flexible versions of the admin APIs (ElectLeaders v2,
+///   IncrementalAlterConfigs v1, DescribeCluster v1), for clients that send them without asking; the control APIs
+///   the controller sends on the inter-broker listener; SaslHandshake (answered, SASL being off).
 ///
 /// A request for an API not listed here closes the connection, as Kafka does for APIs it does not enable.
 public enum ServedVersions {

@@ -134,10 +134,10 @@ public final class Producer: Sendable {
         topic: String, key: ByteBuffer? = nil, value: ByteBuffer?, headers: [RecordHeader] = [],
         partition: PartitionID? = nil, timestamp: TimestampMs? = nil, deliveryId: UInt64
     ) async throws {
-        let append = prepare(
-            ProducerRecord(
-                topic: TopicName(topic), key: key, value: value, headers: headers, partition: partition,
-                timestamp: timestamp))
+        let append = RecordAccumulator.Append(
+            topic: TopicName(topic), partition: partition,
+            keyHash: key.map { key in key.withUnsafeReadableBytes { Murmur2.hash($0) } }, key: key, value: value,
+            headers: headers, timestamp: timestamp ?? .now())
         while true {
             let result = self.append(append, .report(id: deliveryId))
             if case .appended = result { return }

@@ -42,21 +42,73 @@ enum DeliveryCompletion: Sendable {
     case report(id: UInt64)
 }
 
+/// The completions of one batch's records, in record order. Delivery-report ids are kept flat, one integer per
+/// record (the `enqueue` path appends one per record and reports them by the million), and `send` continuations
+/// aside with their record's index.
+struct BatchCompletions: Sendable {
+    /// A `send` record's continuation, the record's index in the batch and its own timestamp.
+    struct Waiter: Sendable {
+        var index: Int
+        var continuation: CheckedContinuation<RecordMetadata, any Error>
+        var timestamp: TimestampMs
+    }
+
+    /// Report ids by record index; the slot of a `send` record holds 0 and is not reported.
+    private(set) var reportIds: [UInt64] = []
+    /// `send` records, by ascending index.
+    private(set) var waiters: [Waiter] = []
+
+    /// Records in the batch.
+    var count: Int { reportIds.count }
+
+    mutating func append(_ completion: DeliveryCompletion) {
+        switch completion {
+        case .report(let id):
+            reportIds.append(id)
+        case .continuation(let continuation, let timestamp):
+            waiters.append(Waiter(index: reportIds.count, continuation: continuation, timestamp: timestamp))
+            reportIds.append(0)
+        }
+    }
+}
+
 /// A batch still taking records.
 struct OpenBatch: Sendable {
     let id: UInt64
     let topicPartition: TopicPartition
     var builder: RecordBatchBuilder
-    var completions: [DeliveryCompletion] = []
+    var completions = BatchCompletions()
     let createdNs: UInt64
-    /// Bytes charged against `buffer.memory`: the records' encoded size.
+    /// Bytes charged against `buffer.memory`: the records' sizes as estimated before partitioning (with zero
+    /// offset and timestamp deltas). Not the batch's size: that is ``encodedSizeBytes``.
     var sizeBytes: Int = 0
+    /// The first record's timestamp, from which the others' timestamp deltas are taken.
+    private(set) var baseTimestamp = TimestampMs.none
 
-    /// Appends the record unless it would take the batch past `batchSizeBytes` (an empty batch takes any record).
+    /// The batch's exact size before compression: the 61-byte header plus every record as encoded, with its real
+    /// offset and timestamp deltas. This, not ``sizeBytes``, is what the broker checks against
+    /// `max.message.bytes`.
+    var encodedSizeBytes: Int { builder.uncompressedSizeBytes }
+
+    /// Appends the record unless it would take ``encodedSizeBytes`` past `batchLimitBytes` (an empty batch takes
+    /// any record).
+    ///
+    /// The test bounds the record's encoding in this batch from above: its offset and timestamp deltas grow with
+    /// the batch and take up to 5 and 10 bytes where `size` (the zero-delta estimate) counts 1 each, and the
+    /// record's length prefix may grow by a byte with them. Summing the estimates instead let a 1 MiB batch of
+    /// 1 KiB records come out about 2 KB over its limit, and over the broker's `max.message.bytes`.
     mutating func tryAppend(
-        _ record: RecordAccumulator.Append, size: Int, completion: DeliveryCompletion, batchSizeBytes: Int
+        _ record: RecordAccumulator.Append, size: Int, completion: DeliveryCompletion, batchLimitBytes: Int
     ) -> Bool {
-        if builder.recordCount > 0 && sizeBytes + size > batchSizeBytes { return false }
+        if builder.recordCount == 0 {
+            baseTimestamp = record.timestamp
+        } else {
+            let deltaBytes =
+                ByteBuffer.varlongSize(record.timestamp.rawValue &- baseTimestamp.rawValue)
+                + ByteBuffer.varintSize(Int32(truncatingIfNeeded: builder.recordCount)) - 2
+            let encodedBound = size + deltaBytes + (deltaBytes > 0 ? 1 : 0)
+            if builder.uncompressedSizeBytes + encodedBound > batchLimitBytes { return false }
+        }
         builder.append(key: record.key, value: record.value, headers: record.headers, timestamp: record.timestamp)
         completions.append(completion)
         sizeBytes += size
@@ -71,7 +123,7 @@ struct ReadyBatch: Sendable {
     /// The whole record batch as sent.
     var bytes: ByteBuffer
     let recordCount: Int
-    var completions: [DeliveryCompletion]
+    var completions: BatchCompletions
     let createdNs: UInt64
     let sizeBytes: Int
     /// Sends so far.
@@ -119,39 +171,45 @@ enum DrainedBatch: Sendable {
 /// A batch whose records are done, one way or the other; its completions run outside the producer's lock.
 struct FinishedBatch: Sendable {
     var topicPartition: TopicPartition
-    var completions: [DeliveryCompletion]
+    var completions: BatchCompletions
     var result: Result<(baseOffset: Offset, logAppendTime: TimestampMs), KafkaClientError>
 
     /// Resumes every `send` and returns the delivery report for the `enqueue`d records, if any.
     func complete() -> DeliveryReport? {
-        var deliveries: [DeliveryReport.Delivery] = []
-        for (index, completion) in completions.enumerated() {
-            let offset: Offset
+        let baseOffset: Offset
+        let error: KafkaClientError?
+        switch result {
+        case .success(let r):
+            baseOffset = r.baseOffset
+            error = nil
+        case .failure(let e):
+            baseOffset = .none
+            error = e
+        }
+        func offset(_ index: Int) -> Offset { baseOffset == .none ? .none : baseOffset + Int64(index) }
+        for waiter in completions.waiters {
             switch result {
-            case .success(let r): offset = r.baseOffset == .none ? .none : r.baseOffset + Int64(index)
-            case .failure: offset = .none
-            }
-            switch completion {
-            case .continuation(let continuation, let timestamp):
-                switch result {
-                case .success(let r):
-                    continuation.resume(
-                        returning: RecordMetadata(
-                            topic: topicPartition.topic, partition: topicPartition.partition, offset: offset,
-                            timestamp: r.logAppendTime == .none ? timestamp : r.logAppendTime))
-                case .failure(let error):
-                    continuation.resume(throwing: error)
-                }
-            case .report(let id):
-                deliveries.append(DeliveryReport.Delivery(id: id, offset: offset))
+            case .success(let r):
+                waiter.continuation.resume(
+                    returning: RecordMetadata(
+                        topic: topicPartition.topic, partition: topicPartition.partition, offset: offset(waiter.index),
+                        timestamp: r.logAppendTime == .none ? waiter.timestamp : r.logAppendTime))
+            case .failure(let error):
+                waiter.continuation.resume(throwing: error)
             }
         }
-        guard !deliveries.isEmpty else { return nil }
-        let error: KafkaClientError? =
-            switch result {
-            case .success: nil
-            case .failure(let e): e
+        let ids = completions.reportIds
+        guard completions.waiters.count < ids.count else { return nil }
+        var deliveries: [DeliveryReport.Delivery] = []
+        deliveries.reserveCapacity(ids.count - completions.waiters.count)
+        var nextWaiter = 0
+        for index in ids.indices {
+            if nextWaiter < completions.waiters.count, completions.waiters[nextWaiter].index == index {
+                nextWaiter += 1
+                continue
             }
+            deliveries.append(DeliveryReport.Delivery(id: ids[index], offset: offset(index)))
+        }
         return DeliveryReport(topicPartition: topicPartition, deliveries: deliveries, error: error)
     }
 }

@@ -33,7 +33,8 @@ public struct ProducerConfiguration: Sendable, Hashable {
     public var acks: Acks = .all
     /// `linger.ms`: how long a batch may wait for more records before it is sent (default 5 ms, Kafka 4.0's).
     public var linger: Duration = .milliseconds(5)
-    /// `batch.size`: a partition's batch is sent once it holds this many bytes (before compression). The default
+    /// `batch.size`: the most bytes (before compression, the batch header included) a partition's batch holds; a
+    /// full batch is sent without waiting for `linger.ms`. Capped at ``maxRequestSize``. The default
     /// is librdkafka's (1,000,000 bytes; the Java client's is 16384): fewer, larger requests are what lets a broker
     /// keep up (measured in docs/client.md). A batch's buffer grows with its records, so a large `batch.size`
     /// costs memory only for records actually waiting.

@@ -18,6 +18,9 @@ import NIOCore
 /// - `bufferedBytes` is the encoded size of every unfinished record; it only drops when a batch finishes.
 struct RecordAccumulator: Sendable {
     struct Settings: Sendable {
+        /// The largest batch, header included: `batch.size`, capped at `max.request.size` (a batch must fit a
+        /// request, and the broker's default `message.max.bytes` is `max.request.size`'s default plus 12). A
+        /// record larger than this still goes, alone in its batch.
         var batchSizeBytes: Int
         var lingerNs: UInt64
         var compression: CompressionCodec
@@ -31,7 +34,7 @@ struct RecordAccumulator: Sendable {
         var idempotent: Bool
 
         init(_ c: ProducerConfiguration) {
-            batchSizeBytes = max(c.batchSize, 1)
+            batchSizeBytes = max(1, min(c.batchSize, c.maxRequestSize))
             lingerNs = UInt64(max(0, c.linger.nanosecondsClamped))
             compression = c.compression
             compressionLevel = c.compressionLevel
@@ -57,12 +60,12 @@ struct RecordAccumulator: Sendable {
 
         /// Appends to the last open batch when it has room (a batch always takes its first record). One in-place
         /// access to the batch: no copy of its buffer.
-        mutating func appendToLast(_ record: Append, size: Int, completion: DeliveryCompletion, batchSizeBytes: Int)
+        mutating func appendToLast(_ record: Append, size: Int, completion: DeliveryCompletion, batchLimitBytes: Int)
             -> Bool
         {
             guard !open.isEmpty else { return false }
             return open[open.count - 1].tryAppend(
-                record, size: size, completion: completion, batchSizeBytes: batchSizeBytes)
+                record, size: size, completion: completion, batchLimitBytes: batchLimitBytes)
         }
     }
 
@@ -102,7 +105,7 @@ struct RecordAccumulator: Sendable {
             let index = Int(partition)
             while partitions.count <= index { partitions.append(PartitionQueue()) }
             let batchSize = settings.batchSizeBytes
-            if partitions[index].appendToLast(record, size: size, completion: completion, batchSizeBytes: batchSize) {
+            if partitions[index].appendToLast(record, size: size, completion: completion, batchLimitBytes: batchSize) {
                 return .appended(newBatch: false)
             }
             let builder = RecordBatchBuilder(
@@ -114,7 +117,7 @@ struct RecordAccumulator: Sendable {
                     id: batchId, topicPartition: TopicPartition(name, PartitionID(partition)), builder: builder,
                     createdNs: clock()))
             let appended = partitions[index].appendToLast(
-                record, size: size, completion: completion, batchSizeBytes: batchSize)
+                record, size: size, completion: completion, batchLimitBytes: batchSize)
             precondition(appended, "a new batch takes any record that fits a request")
             return .appended(newBatch: true)
         }
@@ -181,7 +184,14 @@ struct RecordAccumulator: Sendable {
     }
 
     let settings: Settings
-    private(set) var topics: [TopicName: TopicQueues] = [:]
+    /// Every known topic's queues, in the order topics became known; ``topicIndexes`` finds a topic's slot.
+    /// (An array rather than a dictionary of queues: the record path mutates a topic's queues in place, where a
+    /// dictionary's optional-chained mutation copied them out and back for every record.)
+    private(set) var topics: [TopicQueues] = []
+    private var topicIndexes: [TopicName: Int] = [:]
+    /// The topic of the last append and its slot: producers mostly write one topic, so the record path usually
+    /// compares one name instead of hashing it.
+    private var lastTopic: (name: TopicName, index: Int)?
     private(set) var sequences = SequenceBook()
     private(set) var bufferedBytes = 0
     private(set) var inFlightRequests: [BrokerID: Int] = [:]
@@ -199,34 +209,39 @@ struct RecordAccumulator: Sendable {
 
     /// Records a topic's partition count and the partitions with a leader (from metadata).
     mutating func updateTopic(_ topic: TopicName, partitionCount: Int32, available: [Int32]) {
-        if topics[topic] == nil {
-            topics[topic] = TopicQueues(
-                name: topic,
-                partitioner: StickyPartitioner(
-                    partitionCount: partitionCount, available: available, switchAfterBytes: settings.batchSizeBytes))
+        if let index = topicIndexes[topic] {
+            topics[index].partitioner.update(partitionCount: partitionCount, available: available)
         } else {
-            topics[topic]!.partitioner.update(partitionCount: partitionCount, available: available)
+            topicIndexes[topic] = topics.count
+            topics.append(
+                TopicQueues(
+                    name: topic,
+                    partitioner: StickyPartitioner(
+                        partitionCount: partitionCount, available: available,
+                        switchAfterBytes: settings.batchSizeBytes)))
         }
     }
 
     /// A partition's queue, for inspection.
     func queue(_ tp: TopicPartition) -> PartitionQueue? {
-        guard let topic = topics[tp.topic] else { return nil }
+        guard let slot = topicIndexes[tp.topic] else { return nil }
         let index = Int(tp.partition.rawValue)
-        guard index >= 0, index < topic.partitions.count else { return nil }
-        return topic.partitions[index]
+        guard index >= 0, index < topics[slot].partitions.count else { return nil }
+        return topics[slot].partitions[index]
     }
 
     /// Runs `body` on a partition's queue in place.
     @discardableResult
     private mutating func withQueue<R>(_ tp: TopicPartition, _ body: (inout PartitionQueue) -> R) -> R? {
-        topics[tp.topic]?.withPartition(Int(tp.partition.rawValue), body)
+        guard let slot = topicIndexes[tp.topic] else { return nil }
+        return topics[slot].withPartition(Int(tp.partition.rawValue), body)
     }
 
     /// Every partition with something queued.
     private var queuedPartitions: [TopicPartition] {
         var result: [TopicPartition] = []
-        for (name, topic) in topics {
+        for topic in topics {
+            let name = topic.name
             for (index, queue) in topic.partitions.enumerated() where !queue.isEmpty {
                 result.append(TopicPartition(name, PartitionID(Int32(index))))
             }
@@ -255,9 +270,18 @@ struct RecordAccumulator: Sendable {
             random = Int(truncatingIfNeeded: Self.mix(randomState) >> 1)
         }
         let batchId = nextBatchId
-        let outcome = topics[record.topic]?.append(
-            record, size: size, completion: completion, batchId: batchId, random: random, settings: settings,
-            clock: clock)
+        let slot: Int?
+        if let last = lastTopic, last.name == record.topic {
+            slot = last.index
+        } else {
+            slot = topicIndexes[record.topic]
+            if let slot { lastTopic = (record.topic, slot) }
+        }
+        let outcome = slot.map { slot in
+            topics[slot].append(
+                record, size: size, completion: completion, batchId: batchId, random: random, settings: settings,
+                clock: clock)
+        }
         switch outcome {
         case nil:
             return .unknownTopic
@@ -347,10 +371,10 @@ struct RecordAccumulator: Sendable {
     /// The partition's head batch: its id, when it may be sent (nil when it must wait for something other than
     /// time: an earlier batch of the partition still unfinished), and its size.
     private func headInfo(_ tp: TopicPartition) -> (id: UInt64, readyAtNs: UInt64?, sizeBytes: Int)? {
-        guard let topic = topics[tp.topic] else { return nil }
+        guard let slot = topicIndexes[tp.topic] else { return nil }
         let index = Int(tp.partition.rawValue)
-        guard index < topic.partitions.count else { return nil }
-        let queue = topic.partitions[index]
+        guard index < topics[slot].partitions.count else { return nil }
+        let queue = topics[slot].partitions[index]
         if !queue.retrying.isEmpty {
             let id = queue.retrying[0].id
             let size = queue.retrying[0].bytes.readableBytes
@@ -363,10 +387,10 @@ struct RecordAccumulator: Sendable {
         }
         guard !queue.open.isEmpty else { return nil }
         let id = queue.open[0].id
-        let size = queue.open[0].sizeBytes
+        let size = queue.open[0].encodedSizeBytes
         let full = queue.open.count > 1 || size >= settings.batchSizeBytes
         let readyAt = full || !flushes.isEmpty || closing ? 0 : queue.open[0].createdNs &+ settings.lingerNs
-        return (id, readyAt, size + RecordBatchHeader.size)
+        return (id, readyAt, size)
     }
 
     /// Removes the partition's head batch for sending, stamping its sequence when idempotent.
@@ -402,7 +426,7 @@ struct RecordAccumulator: Sendable {
         let timeout = settings.deliveryTimeoutNs
         var expired:
             [(
-                id: UInt64, tp: TopicPartition, completions: [DeliveryCompletion], size: Int,
+                id: UInt64, tp: TopicPartition, completions: BatchCompletions, size: Int,
                 sequence: AssignedSequence?
             )] = []
         for tp in queuedPartitions {
@@ -511,7 +535,7 @@ struct RecordAccumulator: Sendable {
     }
 
     private mutating func finish(
-        _ id: UInt64, _ tp: TopicPartition, _ completions: [DeliveryCompletion], sizeBytes: Int,
+        _ id: UInt64, _ tp: TopicPartition, _ completions: BatchCompletions, sizeBytes: Int,
         _ result: Result<(baseOffset: Offset, logAppendTime: TimestampMs), KafkaClientError>
     ) -> FinishedBatch {
         unfinished.remove(id)

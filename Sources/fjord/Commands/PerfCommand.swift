@@ -36,6 +36,10 @@ struct PerfCommand: AsyncParsableCommand {
                 {
                     try configuration.apply(key, value)
                 }
+                // Options read once: an `@Option`'s getter is far too slow for the per-record path.
+                let topic = self.topic
+                let numRecords = self.numRecords
+                let recordSize = self.recordSize
                 let sendTimes = SendTimes(count: numRecords)
                 let stats = Mutex(ProducerPerfState())
                 let producer = try Producer(
