@@ -52,13 +52,14 @@ public struct ApiVersionTable: Hashable, Sendable {
             // Admin APIs Kafka's own tools need (kafka-configs.sh alters with IncrementalAlterConfigs,
             // kafka-reassign-partitions.sh and kafka-leader-election.sh refuse to run unless these are advertised).
             // Kafka 2.4 had all but DescribeCluster; none of them is a version probe of kafka-python's guess. As
-            // above, the last non-flexible version, or v0 of the APIs that were flexible from the start.
+            // above, the last non-flexible version; for the APIs flexible from the start, v0 — except DescribeCluster
+            // 0–1: kafka-python 3.0 reads v1's `endpoint_type` whatever version it sent.
             Entry(apiKey: .deleteRecords, versions: 0...1),
             Entry(apiKey: .electLeaders, versions: 0...1),
             Entry(apiKey: .incrementalAlterConfigs, versions: 0...0),
             Entry(apiKey: .alterPartitionReassignments, versions: 0...0),
             Entry(apiKey: .listPartitionReassignments, versions: 0...0),
-            Entry(apiKey: .describeCluster, versions: 0...0),
+            Entry(apiKey: .describeCluster, versions: 0...1),
         ]
         if saslEnabled {
             entries.append(Entry(apiKey: .saslHandshake, versions: 0...1))

@@ -1,7 +1,7 @@
 import KafkaProtocol
 import NIOCore
 
-/// DescribeCluster (key 60), served 0–1, advertised 0. Lists the live brokers on the
+/// DescribeCluster (key 60), served and advertised 0–1. Lists the live brokers on the
 /// client's listener; the controller id is the lowest live broker, as in Metadata (trap 8). v1's `endpoint_type`
 /// must be 1 (brokers); 2 (controllers) is MISMATCHED_ENDPOINT_TYPE, as a Kafka broker answers.
 enum DescribeClusterHandler {

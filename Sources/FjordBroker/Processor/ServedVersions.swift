@@ -4,7 +4,7 @@ import KafkaProtocol
 ///
 /// - advertised but not served: Produce 0–2 (record batch v2 only) get UNSUPPORTED_VERSION at request time;
 /// - served beyond the advertised maximum: the flexible versions of the admin APIs (ElectLeaders v2,
-///   IncrementalAlterConfigs v1, DescribeCluster v1), for clients that send them without asking; the control APIs
+///   IncrementalAlterConfigs v1), for clients that send them without asking; the control APIs
 ///   the controller sends on the inter-broker listener; SaslHandshake (answered, SASL being off).
 ///
 /// A request for an API not listed here closes the connection, as Kafka does for APIs it does not enable.
