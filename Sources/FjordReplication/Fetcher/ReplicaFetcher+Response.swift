@@ -38,6 +38,7 @@ extension ReplicaFetcher {
             }
         }
         // The next fetch reports these log end offsets to the leader (acks=all counts them): sync them first.
+        guard !durable.isEmpty else { return }
         for (tp, error) in await PartitionLog.waitUntilDurable(durable) {
             logger.error("follower sync failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
             backOff([tp])
@@ -73,6 +74,10 @@ extension ReplicaFetcher {
                     "follower append out of place; resyncing", metadata: ["partition": "\(tp)", "error": "\(error)"])
                 resync(partition, sent: sent)
                 backOff([tp])
+            case .closed:
+                // The partition was stopped or deleted while the response was in flight.
+                logger.debug("follower append to a closed log dropped", metadata: ["partition": "\(tp)"])
+                backOff([tp])
             default:
                 logger.error("follower append failed", metadata: ["partition": "\(tp)", "error": "\(error)"])
                 backOff([tp])
@@ -105,7 +110,7 @@ extension ReplicaFetcher {
         await blocking(partition, sent: sent) {
             try partition.truncateAsFollower(to: target, leaderEpoch: sent.currentLeaderEpoch)
         }
-        if (log.logEndOffset, log.latestEpoch) == before {
+        if (log.logEndOffset, log.latestEpoch) == before, !Task.isCancelled {
             // Nothing changed, so the next fetch would get the same answer: wait instead of spinning.
             logger.warning(
                 "diverging-epoch truncation changed nothing; backing off",
@@ -148,6 +153,9 @@ extension ReplicaFetcher {
         do {
             guard try await blockingPool.runIfActive(body) else { return }
             resync(partition, sent: sent)
+        } catch is CancellationError {
+            // The fetcher is stopping (the partition moved or the broker shuts down): nothing was truncated.
+            logger.debug("follower truncation cancelled", metadata: ["partition": "\(partition.topicPartition)"])
         } catch {
             logger.error(
                 "follower truncation failed",
