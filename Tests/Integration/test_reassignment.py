@@ -11,7 +11,7 @@ from confluent_kafka import TopicPartition as CkTopicPartition
 import wire
 from conftest import wait_until
 
-TOPIC = "moving"
+TOPIC = "reassign-to-new-broker"
 RECORDS = 300
 
 

@@ -20,7 +20,11 @@ import Synchronization
 /// `replica.fetch.backoff.ms`, then the connection is re-opened (the leader's endpoint is looked up again, as the
 /// leader may have moved); a partition error backs off that partition only.
 ///
-/// Concurrency: `state` (a `Mutex`) holds the partitions and the connection; the task is the only sender.
+/// Concurrency: `state` (a `Mutex`) holds the partitions and the connection; the task is the only sender. The task
+/// prefers `eventLoop` as its executor and every connection it opens is bound to that loop, so sending a request,
+/// resuming on its response, applying it (the follower append is a page-cache write, like a leader append on its
+/// connection's loop) and sending the next request run on one thread with no hop through the cooperative pool.
+/// Blocking work (truncation, flushes) still goes to `blockingPool`.
 final class ReplicaFetcher: Sendable {
     struct PartitionFetchState: Hashable, Sendable {
         var leaderEpoch: LeaderEpoch
@@ -40,7 +44,9 @@ final class ReplicaFetcher: Sendable {
     let leader: BrokerID
     let index: Int
     let config: ReplicaManagerConfig
-    let eventLoopGroup: any EventLoopGroup
+    /// The loop of every connection this fetcher opens, and its task's executor preference.
+    let eventLoop: any EventLoop
+    private let executor: EventLoopTaskExecutor
     let endpoints: any BrokerEndpointResolver
     let brokerEpoch: @Sendable () -> BrokerEpoch
     let blockingPool: NIOThreadPool
@@ -59,7 +65,8 @@ final class ReplicaFetcher: Sendable {
         self.leader = leader
         self.index = index
         self.config = config
-        self.eventLoopGroup = eventLoopGroup
+        self.eventLoop = eventLoopGroup.next()
+        self.executor = EventLoopTaskExecutor(self.eventLoop)
         self.endpoints = endpoints
         self.brokerEpoch = brokerEpoch
         self.blockingPool = blockingPool
@@ -86,7 +93,7 @@ final class ReplicaFetcher: Sendable {
     }
 
     func start() {
-        let task = Task { await self.run() }
+        let task = Task(executorPreference: executor) { await self.run() }
         state.withLock { $0.task = task }
     }
 
@@ -175,7 +182,7 @@ final class ReplicaFetcher: Sendable {
         }
         do {
             let connection = try await KafkaClientConnection.connect(
-                host: endpoint.host, port: endpoint.port, group: eventLoopGroup,
+                host: endpoint.host, port: endpoint.port, group: eventLoop,
                 configuration: .init(
                     connectTimeoutMs: config.replicaSocketTimeoutMs,
                     clientId: "fjord-replica-fetcher-\(config.brokerID)-\(leader)-\(index)"))

@@ -65,7 +65,8 @@ extension ReplicaManager {
         for tp in advanced { highWatermarkAdvanced(tp) }
         guard !waiting.isEmpty else {
             if durable.isEmpty { return eventLoop.makeSucceededFuture(results) }
-            return PartitionLog.whenDurable(durable, on: eventLoop).map { Self.failingUnsynced(results, $0) }
+            let appendedResults = results
+            return PartitionLog.whenDurable(durable, on: eventLoop).map { Self.failingUnsynced(appendedResults, $0) }
         }
         let promise = eventLoop.makePromise(of: [TopicPartition: PartitionAppendResult].self)
         let operation = DelayedProduce(waiting: waiting, results: results, promise: promise, isFenced: isFenced) {

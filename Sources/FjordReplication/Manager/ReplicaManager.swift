@@ -22,7 +22,8 @@ import Synchronization
 /// - Events that may complete delayed operations (HW or LEO moved, leadership changed) are signalled after the
 ///   partition lock is released: lock order is delayed operation → partition.
 /// - Blocking background work (HW checkpoints, flushes, follower truncation) runs on `blockingPool`; AlterPartition
-///   exchanges and replica fetchers are Swift tasks doing network I/O only.
+///   exchanges are Swift tasks doing network I/O only; replica fetchers are Swift tasks that run on the event loop
+///   of their connection (a ``ReplicaFetcher``'s executor preference) and append there, as produce does.
 public final class ReplicaManager: Sendable {
     public let config: ReplicaManagerConfig
     let logManager: LogManager
