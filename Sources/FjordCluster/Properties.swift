@@ -38,8 +38,7 @@ public struct Properties: Hashable, Sendable {
         var result: [String: String] = [:]
         var logical = ""
         var continuing = false
-        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
-        {
+        for rawLine in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
             var line = continuing ? String(rawLine).trimmingLeadingWhitespace() : String(rawLine)
             if !continuing {
                 let trimmed = line.trimmingLeadingWhitespace()

@@ -61,7 +61,9 @@ public final class KafkaServer: Sendable {
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelOption(.maxMessagesPerRead, value: 16)
                     .childChannelOption(
-                        .recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024))
+                        .recvAllocator,
+                        value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 64 * 1024, maximum: 1024 * 1024)
+                    )
                     .childChannelInitializer { channel in
                         let info = ConnectionInfo(
                             id: connectionIds.wrappingIncrementThenLoad(ordering: .relaxed), listenerName: name,

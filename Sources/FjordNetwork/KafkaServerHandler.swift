@@ -50,7 +50,8 @@ final class KafkaServerHandler: ChannelDuplexHandler {
         reading = true
         let frame = unwrapInboundIn(data)
         guard let request = RequestFrame(frame: frame) else {
-            logger.debug("closing: request frame shorter than its header", metadata: ["connection": "\(connectionInfo)"])
+            logger.debug(
+                "closing: request frame shorter than its header", metadata: ["connection": "\(connectionInfo)"])
             context.close(promise: nil)
             return
         }
@@ -158,7 +159,8 @@ final class KafkaServerHandler: ChannelDuplexHandler {
                 logger.debug(
                     "closing: request could not be answered",
                     metadata: [
-                        "connection": "\(connectionInfo)", "correlation_id": "\(head.correlationId)", "error": "\(error)",
+                        "connection": "\(connectionInfo)", "correlation_id": "\(head.correlationId)",
+                        "error": "\(error)",
                     ])
                 if wrote || flushPending { context.flush() }
                 context.close(promise: nil)

@@ -95,9 +95,9 @@ public struct RecordBatchHeader: Hashable, Sendable {
     ///
     /// - Throws: ``KafkaWireError`` `.truncated` when fewer than 61 bytes remain, `.invalidValue` for a magic other
     ///   than 2, `.lengthOutOfRange` for a batch length below the header size or above `maxBatchSize`.
-    public static func peek(_ buffer: ByteBuffer, at index: Int, maxBatchSize: Int = Int(Int32.max)) throws(
-        KafkaWireError
-    ) -> RecordBatchHeader {
+    public static func peek(_ buffer: ByteBuffer, at index: Int, maxBatchSize: Int = Int(Int32.max))
+        throws(KafkaWireError) -> RecordBatchHeader
+    {
         let available = buffer.writerIndex - index
         guard available >= size else {
             throw .truncated("record batch header", needed: size, remaining: max(0, available))
@@ -139,9 +139,9 @@ public struct RecordBatchHeader: Hashable, Sendable {
 
     /// Reads and fully checks the batch starting at `index`: header as in ``peek(_:at:maxBatchSize:)``, the whole
     /// batch present, and the CRC-32C over bytes 21..<end matching.
-    public static func validate(_ buffer: ByteBuffer, at index: Int, maxBatchSize: Int = Int(Int32.max)) throws(
-        KafkaWireError
-    ) -> RecordBatchHeader {
+    public static func validate(_ buffer: ByteBuffer, at index: Int, maxBatchSize: Int = Int(Int32.max))
+        throws(KafkaWireError) -> RecordBatchHeader
+    {
         let header = try peek(buffer, at: index, maxBatchSize: maxBatchSize)
         let available = buffer.writerIndex - index
         guard available >= header.totalSize else {
@@ -185,9 +185,10 @@ public struct RecordBatchAttributes: RawRepresentable, Hashable, Sendable {
     /// Bit 5: the batch holds a control record (transaction marker).
     public var isControl: Bool { rawValue & 0x20 != 0 }
 
-    public init(compression: CompressionCodec = .none, logAppendTime: Bool = false, transactional: Bool = false,
-        control: Bool = false)
-    {
+    public init(
+        compression: CompressionCodec = .none, logAppendTime: Bool = false, transactional: Bool = false,
+        control: Bool = false
+    ) {
         var raw = Int16(compression.rawValue)
         if logAppendTime { raw |= 0x8 }
         if transactional { raw |= 0x10 }

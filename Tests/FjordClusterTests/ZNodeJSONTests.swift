@@ -9,7 +9,8 @@ import Testing
         let s = try ZNodeJSON.decode(PartitionState.self, from: state, path: "/s")
         #expect(s.leaderID == BrokerID(2) && s.epoch == LeaderEpoch(7) && s.isrIDs == [BrokerID(2), BrokerID(1)])
 
-        let topic = Array(#"{"version":2,"partitions":{"0":[1,2],"1":[2,3]},"adding_replicas":{},"removing_replicas":{}}"#.utf8)
+        let topic = Array(
+            #"{"version":2,"partitions":{"0":[1,2],"1":[2,3]},"adding_replicas":{},"removing_replicas":{}}"#.utf8)
         let t = try ZNodeJSON.decode(TopicAssignment.self, from: topic, path: "/t")
         #expect(t.replicas[PartitionID(1)] == [BrokerID(2), BrokerID(3)])
         #expect(t.topicId == nil)
@@ -32,7 +33,8 @@ import Testing
         #expect(back.interBrokerEndpoint?.port == 19092)
 
         let assignment = TopicAssignment(replicas: [PartitionID(0): [BrokerID(1)]], topicId: "abc")
-        #expect(try ZNodeJSON.decode(TopicAssignment.self, from: ZNodeJSON.encode(assignment), path: "/t") == assignment)
+        #expect(
+            try ZNodeJSON.decode(TopicAssignment.self, from: ZNodeJSON.encode(assignment), path: "/t") == assignment)
         #expect(throws: ClusterStateError.self) {
             _ = try ZNodeJSON.decode(PartitionState.self, from: Array("not json".utf8), path: "/x")
         }

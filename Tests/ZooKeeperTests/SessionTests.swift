@@ -32,7 +32,8 @@ struct SessionTests {
         let server = try await TestZooKeeper.server()
         let proxy = try TCPProxy(targetPort: server.port)
         defer { proxy.stop() }
-        let zk = try await ZooKeeperClient.connect(connectString: "127.0.0.1:\(proxy.port)", sessionTimeout: .seconds(1))
+        let zk = try await ZooKeeperClient.connect(
+            connectString: "127.0.0.1:\(proxy.port)", sessionTimeout: .seconds(1))
         let idleUntil = ContinuousClock.now + .milliseconds(2_500)
         var sawLost = false
         while ContinuousClock.now < idleUntil {
