@@ -47,10 +47,11 @@ final class RequestChannelHandler: ChannelDuplexHandler {
             promise?.fail(closedError())
             return
         }
-        var frame = request.frame
         let correlationId = nextCorrelationId
         nextCorrelationId = correlationId == Int32.max ? 1 : correlationId + 1
-        frame.setInteger(correlationId, at: frame.readerIndex + 8)
+        let (head, body) = Self.stamp(request.frame, correlationId: correlationId)
+        if body != nil { context.write(wrapOutboundOut(head), promise: nil) }
+        let frame = body ?? head
         if request.expectsResponse {
             let loop = context.eventLoop.assumeIsolated()
             let timeoutTask = loop.scheduleTask(in: request.timeout) { [weak self] () -> Void in
@@ -72,6 +73,22 @@ final class RequestChannelHandler: ChannelDuplexHandler {
             promise.map { written.futureResult.cascade(to: $0) }
             context.write(wrapOutboundOut(frame), promise: written)
         }
+    }
+
+    /// Bytes of a request frame up to and including the correlation id: size, API key, API version, correlation id.
+    static let stampedPrefixBytes = 12
+
+    /// The frame with `correlationId` in its header, as two slices written back to back: a copy of its first
+    /// ``stampedPrefixBytes`` with the id set, and the rest of the frame, shared (`nil` when the frame is only that
+    /// prefix). Setting the id in the caller's frame itself would copy the whole frame — a produce request's record
+    /// batches included — because the caller's request still references it (copy-on-write).
+    static func stamp(_ frame: ByteBuffer, correlationId: Int32) -> (head: ByteBuffer, body: ByteBuffer?) {
+        let prefix = min(stampedPrefixBytes, frame.readableBytes)
+        var head = ByteBufferAllocator().buffer(capacity: prefix)
+        head.writeImmutableBuffer(frame.getSlice(at: frame.readerIndex, length: prefix)!)
+        if prefix == stampedPrefixBytes { head.setInteger(correlationId, at: 8) }
+        let rest = frame.readableBytes - prefix
+        return (head, rest > 0 ? frame.getSlice(at: frame.readerIndex + prefix, length: rest) : nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -60,7 +60,7 @@ final class ProducerSender: Sendable {
             if stop && accumulator.withLock({ $0.isIdle }) { break }
             let now = MonotonicClock.nowNs()
             let metadata = cluster.metadata
-            let plan = accumulator.withLock { acc in
+            var plan = accumulator.withLock { acc in
                 acc.drain(
                     nowNs: now, leader: { metadata.leader(for: $0) },
                     connected: { self.cluster.readyConnection(to: $0) != nil })
@@ -71,10 +71,14 @@ final class ProducerSender: Sendable {
             }
             for broker in plan.connect { triggerConnect(broker) }
             if plan.needIdentity { triggerInitProducerId() }
-            for (broker, batches) in plan.sends {
-                send(batches, to: broker, identity: plan.identity)
+            // Moved out of the plan, so each open batch's builder owns its buffer when it is built (see `send`).
+            var sends = plan.sends
+            plan.sends = [:]
+            let sentRequests = !sends.isEmpty
+            while let (broker, batches) = sends.popFirst() {
+                send(consume batches, to: broker, identity: plan.identity)
             }
-            if !plan.sends.isEmpty && plan.nextWakeNs == nil {
+            if sentRequests && plan.nextWakeNs == nil {
                 // A request went out; look again at once in case more is ready than one request held.
                 await Task.yield()
                 continue
@@ -99,11 +103,16 @@ final class ProducerSender: Sendable {
     // MARK: Requests
 
     /// Builds the drained batches and sends them to `broker` in one produce request.
-    private func send(_ drained: [DrainedBatch], to broker: BrokerID, identity: ProducerIdentity?) {
+    ///
+    /// Each drained batch is moved out of `drained` before it is built: a builder whose buffer is still referenced
+    /// elsewhere would copy the whole batch when it writes the header (copy-on-write).
+    private func send(_ drained: consuming [DrainedBatch], to broker: BrokerID, identity: ProducerIdentity?) {
         var batches: [ReadyBatch] = []
         batches.reserveCapacity(drained.count)
-        for item in drained {
-            switch item {
+        var remaining = drained
+        remaining.reverse()
+        while let item = remaining.popLast() {
+            switch consume item {
             case .open(var open, let sequence):
                 let recordCount = open.builder.recordCount
                 do {
