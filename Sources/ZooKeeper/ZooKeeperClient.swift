@@ -125,7 +125,11 @@ public final class ZooKeeperClient: Sendable {
         switch status.state {
         case .connected: return now - core.lastServerContact >= negotiatedSessionTimeout * 2 / 3
         case .expired, .authFailed, .closed: return true
-        case .connecting: return now - status.since >= negotiatedSessionTimeout / 3
+        case .connecting:
+            // The lease runs on while reconnecting: a connection declared lost two thirds of a timeout after the
+            // last answer has no lease left, whatever the time spent `connecting`.
+            return now - status.since >= negotiatedSessionTimeout / 3
+                || now - core.lastServerContact >= negotiatedSessionTimeout * 2 / 3
         }
     }
 
