@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT / "Tests" / "Faults"))
-from cluster import Cluster, pid_alive, wait_for  # noqa: E402
+from cluster import Cluster, pid_alive, terminate_pid, wait_for  # noqa: E402
 import kafka_wire  # noqa: E402
 import zkread  # noqa: E402
 
@@ -96,16 +96,7 @@ def cleanup() -> None:
 
 
 def stop_pid(pid: int, timeout: float = 15.0) -> None:
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    if not wait_for(lambda: not pid_alive(pid), timeout):
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        wait_for(lambda: not pid_alive(pid), 5)
+    terminate_pid(pid, timeout)
     try:
         os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:

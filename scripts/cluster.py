@@ -188,17 +188,7 @@ class Cluster:
     def stop_one(self, name: str, timeout: float = 20.0) -> None:
         pid = self.pid(name)
         if pid:
-            try:
-                os.kill(pid, signal.SIGCONT)
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            if not wait_for(lambda: not pid_alive(pid), timeout):
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                wait_for(lambda: not pid_alive(pid), 5)
+            terminate_pid(pid, timeout)
         self.pid_file(name).unlink(missing_ok=True)
 
     def kill_one(self, name: str) -> None:
@@ -258,6 +248,21 @@ def pid_alive(pid: int) -> bool:
             return f.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def terminate_pid(pid: int, timeout: float = 20.0) -> None:
+    """SIGTERM (after SIGCONT, in case a test stopped it), then SIGKILL if it is still alive after `timeout`."""
+    try:
+        os.kill(pid, signal.SIGCONT)
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    if not wait_for(lambda: not pid_alive(pid), timeout):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        wait_for(lambda: not pid_alive(pid), 5)
 
 
 def wait_for(condition, timeout: float, interval: float = 0.1) -> bool:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "Integration" / "clients"))
+from groups_wire import Reader, string  # noqa: E402  (shared request primitives)
 
 # Error codes the tests name.
 NONE = 0
@@ -113,37 +118,9 @@ def decode_record_values(batch: bytes) -> list[bytes]:
 
 
 # Framing -----------------------------------------------------------------------------------------------------------
-def _string(s: str | None) -> bytes:
-    if s is None:
-        return struct.pack(">h", -1)
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
-
-
 def request(api_key: int, version: int, body: bytes, correlation_id: int, client_id: str = "fjord-faults") -> bytes:
-    payload = struct.pack(">hhi", api_key, version, correlation_id) + _string(client_id) + body
+    payload = struct.pack(">hhi", api_key, version, correlation_id) + string(client_id) + body
     return struct.pack(">i", len(payload)) + payload
-
-
-class Reader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str):
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values if len(values) > 1 else values[0]
-
-    def string(self) -> str | None:
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
-
-    def int32_array(self) -> list[int]:
-        return [self.take(">i") for _ in range(self.take(">i"))]
 
 
 class Connection:
@@ -193,8 +170,8 @@ class Connection:
 
 # Produce v7 ------------------------------------------------------------------------------------------------------
 def produce_body(topic: str, partition: int, batch: bytes, acks: int = -1, timeout_ms: int = 5000) -> bytes:
-    body = _string(None) + struct.pack(">hi", acks, timeout_ms)
-    body += struct.pack(">i", 1) + _string(topic) + struct.pack(">i", 1)
+    body = string(None) + struct.pack(">hi", acks, timeout_ms)
+    body += struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1)
     return body + struct.pack(">ii", partition, len(batch)) + batch
 
 
@@ -219,7 +196,7 @@ def produce(host: str, port: int, topic: str, partition: int, batch: bytes, acks
 # Metadata v1 -----------------------------------------------------------------------------------------------------
 def metadata(host: str, port: int, topics: list[str] | None = None, timeout: float = 3.0) -> dict:
     """{'brokers': {id: (host, port)}, 'topics': {name: {p: {'error', 'leader', 'replicas', 'isr'}}}}."""
-    body = struct.pack(">i", -1) if topics is None else struct.pack(">i", len(topics)) + b"".join(map(_string, topics))
+    body = struct.pack(">i", -1) if topics is None else struct.pack(">i", len(topics)) + b"".join(map(string, topics))
     with Connection(host, port, timeout=timeout) as c:
         r = c.call(3, 1, body, timeout=timeout)
     brokers = {}
@@ -249,7 +226,7 @@ def metadata(host: str, port: int, topics: list[str] | None = None, timeout: flo
 def list_offset(host: str, port: int, topic: str, partition: int, timestamp: int = -1,
                 timeout: float = 3.0) -> tuple[int, int]:
     """(error code, offset); timestamp -1 asks for the latest offset, which for a leader is its high watermark."""
-    body = struct.pack(">i", -1) + struct.pack(">i", 1) + _string(topic) + struct.pack(">i", 1)
+    body = struct.pack(">i", -1) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1)
     body += struct.pack(">iq", partition, timestamp)
     with Connection(host, port, timeout=timeout) as c:
         r = c.call(2, 1, body, timeout=timeout)
@@ -265,7 +242,7 @@ def list_offset_in_epoch(host: str, port: int, topic: str, partition: int, curre
                          timestamp: int = -1, timeout: float = 3.0) -> tuple[int, int]:
     """(error code, offset) of ListOffsets v4 carrying `current_leader_epoch`: NONE only from a leader that has
     taken up exactly that epoch (an older one answers UNKNOWN_LEADER_EPOCH, a newer one FENCED_LEADER_EPOCH)."""
-    body = struct.pack(">ib", -1, 0) + struct.pack(">i", 1) + _string(topic) + struct.pack(">i", 1)
+    body = struct.pack(">ib", -1, 0) + struct.pack(">i", 1) + string(topic) + struct.pack(">i", 1)
     body += struct.pack(">iiq", partition, current_leader_epoch, timestamp)
     with Connection(host, port, timeout=timeout) as c:
         r = c.call(2, 4, body, timeout=timeout)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import socket
 import struct
+import sys
+from pathlib import Path
 
 from kafka.record.default_records import DefaultRecordBatchBuilder
 
-
-def string(s: str | None) -> bytes:
-    if s is None:
-        return struct.pack(">h", -1)
-    b = s.encode()
-    return struct.pack(">h", len(b)) + b
+sys.path.insert(0, str(Path(__file__).resolve().parent / "clients"))
+from groups_wire import Reader, string  # noqa: E402  (the primitives every hand-built request here uses)
 
 
 def int32_array(values) -> bytes:
@@ -22,35 +20,6 @@ def int32_array(values) -> bytes:
 def request(api_key: int, version: int, body: bytes, correlation_id: int = 1, client_id: str = "fjord-it") -> bytes:
     payload = struct.pack(">hhi", api_key, version, correlation_id) + string(client_id) + body
     return struct.pack(">i", len(payload)) + payload
-
-
-class Reader:
-    def __init__(self, data: bytes):
-        self.data, self.pos = data, 0
-
-    def take(self, fmt: str):
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += struct.calcsize(fmt)
-        return values if len(values) > 1 else values[0]
-
-    def string(self) -> str | None:
-        n = self.take(">h")
-        if n < 0:
-            return None
-        s = self.data[self.pos:self.pos + n].decode()
-        self.pos += n
-        return s
-
-    def bytes_(self) -> bytes | None:
-        n = self.take(">i")
-        if n < 0:
-            return None
-        b = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return b
-
-    def int32_array(self) -> list[int]:
-        return [self.take(">i") for _ in range(self.take(">i"))]
 
 
 class Connection:

@@ -3,10 +3,10 @@ import FjordModel
 import KafkaProtocol
 import NIOCore
 
-/// IncrementalAlterConfigs (key 44), served 0–1, advertised 0 (v1 is flexible). Applies SET, DELETE, APPEND and SUBTRACT to a
-/// topic's overrides (APPEND/SUBTRACT only on list keys such as `cleanup.policy`, starting from the default when the
-/// key has no override), then validates and writes like AlterConfigs. A key named twice in one resource is
-/// INVALID_REQUEST; broker resources are INVALID_REQUEST.
+/// IncrementalAlterConfigs (key 44), served 0–1, advertised 0 (v1 is flexible). Applies SET, DELETE, APPEND and
+/// SUBTRACT to a topic's overrides (APPEND/SUBTRACT only on list keys such as `cleanup.policy`, starting from the
+/// default when the key has no override), then validates and writes like AlterConfigs. A key named twice in one
+/// resource is INVALID_REQUEST; broker resources are INVALID_REQUEST.
 enum IncrementalAlterConfigsHandler {
     enum Operation: Int8 {
         case set = 0

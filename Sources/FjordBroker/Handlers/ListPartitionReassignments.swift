@@ -7,16 +7,9 @@ enum ListPartitionReassignmentsHandler {
     static func handle(
         _ request: ListPartitionReassignmentsRequest, _ context: RequestContext, _ broker: BrokerContext
     ) -> EventLoopFuture<HandlerOutput> {
-        context.eventLoop.makeFutureWithTask {
-            do {
-                let response = try await broker.controllerChannel.send(
-                    request, preferred: 0...0, timeoutMs: Int64(max(request.timeoutMs, 0)) + 5_000)
-                return .message(response)
-            } catch {
-                broker.logger.debug("ListPartitionReassignments not forwarded", metadata: ["error": "\(error)"])
-                return .message(errorResponse(request, error: .notController))
-            }
-        }
+        ControllerForwarding.forward(
+            request, versions: 0...0, timeoutMs: request.timeoutMs, context, broker
+        ) { errorResponse(request, error: $0) }
     }
 
     static func errorResponse(_ request: ListPartitionReassignmentsRequest, error: ErrorCode)

@@ -77,6 +77,9 @@ class Reader:
         n = self.take(">i")
         return [] if n < 0 else [decode(self) for _ in range(n)]
 
+    def int32_array(self) -> list[int]:
+        return self.array(lambda r: r.take(">i"))
+
 
 # Connection --------------------------------------------------------------------------------------------------------
 class Connection:
