@@ -124,7 +124,7 @@ class Cluster:
         env = {
             "KAFKA_BROKER_ID": str(n),
             "KAFKA_ZOOKEEPER_CONNECT": self.zookeeper_connect,
-            "KAFKA_LISTENERS": (f"EXTERNAL://127.0.0.1:{self.broker_port(n)},"
+            "KAFKA_LISTENERS": (f"EXTERNAL://localhost:{self.broker_port(n)},"
                                 f"INTERNAL://127.0.0.1:{self.broker_internal_port(n)}"),
             "KAFKA_ADVERTISED_LISTENERS": (f"EXTERNAL://localhost:{self.broker_port(n)},"
                                            f"INTERNAL://127.0.0.1:{self.broker_internal_port(n)}"),

@@ -43,7 +43,8 @@ public final class KafkaServer: Sendable {
         self.listeners = listeners
     }
 
-    /// Binds every listener (`name`, `host`, `port`; an empty host binds all interfaces) and starts serving.
+    /// Binds every listener (`name`, `host`, `port`; an empty host binds all IPv4 interfaces; `localhost` binds both
+    /// loopbacks where the host has them, on the port of the first) and starts serving.
     public static func start(
         listeners: [(name: String, host: String, port: Int)], group: any EventLoopGroup, configuration: Configuration,
         processor: any KafkaRequestProcessor, logger: Logger
@@ -87,6 +88,24 @@ public final class KafkaServer: Sendable {
                 bound.append(BoundListener(name: name, address: channel.localAddress!))
                 logger.info(
                     "listening", metadata: ["listener": "\(name)", "address": "\(channel.localAddress!)"])
+                if host == "localhost", let port = channel.localAddress?.port,
+                    let also = channel.localAddress?.protocol == .inet ? "::1" : "127.0.0.1"
+                {
+                    // Resolvers that list ::1 first send clients of `localhost` there before 127.0.0.1; one
+                    // listener on both loopbacks spares them a refused connection (and librdkafka's error line).
+                    // A host without that address family keeps the one bind.
+                    do {
+                        let other = try await bootstrap.bind(host: also, port: port).get()
+                        channels.append(other)
+                        bound.append(BoundListener(name: name, address: other.localAddress!))
+                        logger.info(
+                            "listening", metadata: ["listener": "\(name)", "address": "\(other.localAddress!)"])
+                    } catch {
+                        logger.debug(
+                            "not listening on the other loopback",
+                            metadata: ["listener": "\(name)", "address": "\(also)", "error": "\(error)"])
+                    }
+                }
             }
         } catch {
             for channel in channels { try? await channel.close() }

@@ -63,8 +63,15 @@ def test_truncated_frame_is_dropped(target):
 
 def test_garbage_bytes_close_the_connection(target):
     address, _ = target
-    with wire.Connection(*address) as c:
-        c.sock.sendall(os.urandom(4096))
+    # Noise read as a frame size is negative, over socket.request.max.bytes or plausible; only the last makes the
+    # broker wait for the rest of the frame (as Kafka does), so each kind is sent on purpose, not by chance.
+    noise = os.urandom(4092)
+    for size in (-1 - int.from_bytes(noise[:3], "big"), 104_857_601 + int.from_bytes(noise[:3], "big")):
+        with wire.Connection(*address) as c:
+            c.sock.sendall(struct.pack(">i", size) + noise)
+            assert c.is_closed_by_peer(), size
+    with wire.Connection(*address) as c:  # a whole frame of noise: api key 0x7Fxx is none of Kafka's
+        c.sock.sendall(struct.pack(">i", len(noise)) + b"\x7f" + noise[1:])
         assert c.is_closed_by_peer()
     with wire.Connection(*address) as c:  # a plausible size, then noise
         c.sock.sendall(struct.pack(">i", 64) + bytes([0x7F] * 64))

@@ -1,7 +1,10 @@
 """Metadata as clients see it: every broker answers with all brokers on the client's listener, reports the lowest
 live broker as controller (PROFILE trap 8), and with auto.create.topics.enable off leaves unknown topics unknown
-even when the request allows creation (trap 9)."""
+even when the request allows creation (trap 9); a listener on `localhost` answers on both loopbacks."""
+import socket
 import struct
+
+import pytest
 
 import wire
 
@@ -30,3 +33,17 @@ def test_unknown_topics_stay_unknown_without_auto_creation(cluster):
     assert r.string() == "never-created"
     with cluster.zk() as zk:
         assert zk.exists("/brokers/topics/never-created") is None
+
+
+def test_a_localhost_listener_answers_on_both_loopbacks(cluster):
+    """Resolvers that list ::1 first for localhost (Debian's default /etc/hosts) send clients there first; the
+    EXTERNAL listener (`localhost`) must answer on ::1 as on 127.0.0.1 rather than refuse."""
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        pytest.skip("this host has no IPv6 loopback")
+    for broker in cluster.broker_ids:
+        for host in ("127.0.0.1", "::1"):
+            meta = wire.metadata(host, cluster.broker_port(broker), [])
+            assert sorted(meta["brokers"]) == [1, 2, 3], (host, broker)

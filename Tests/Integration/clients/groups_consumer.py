@@ -150,14 +150,18 @@ def run_kafka_python(args, member: Member) -> None:
             member.assigned([tp.partition for tp in consumer.assignment()])
             member.write_state(force=True)
 
-    # Metadata first: a leader that assigns before it knows the topic's partitions rejoins as soon as it learns
-    # them, and kafka-python 3.0.12 can then lose its own assignment when a poll() times out during that rejoin
-    # (its join loop exits on need_rejoin() == False without completing the finished join). Knowing the topic
-    # before the first JoinGroup avoids that rejoin.
-    deadline = time.monotonic() + 30
-    while not consumer.partitions_for_topic(args.topic) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    # kafka-python's leader rejoins whenever its snapshot of the subscribed topics' partitions (rebuilt on each
+    # metadata update, for the topics subscribed at that moment) differs from the one it assigned against. Right
+    # after subscribe() that snapshot is still empty, so a leader that assigns before the next update rejoins as
+    # soon as the update lands; and 3.0.12 can then lose its own assignment when a poll() times out during that
+    # rejoin (its join loop exits on need_rejoin() == False without completing the finished join, leaving the
+    # member without partitions or heartbeats until its session expires) -- seen with a member paused mid-join.
+    # topics() always fetches metadata, so calling it after subscribe() fills the snapshot before the first
+    # JoinGroup. (Client behaviour: the same happens against Kafka.)
     consumer.subscribe([args.topic], listener=Listener())
+    deadline = time.monotonic() + 30
+    while args.topic not in consumer.topics() and time.monotonic() < deadline:
+        time.sleep(0.1)
 
     def commit(offsets: dict[int, int], metadata: str = "") -> list[str]:
         """Commits synchronously; returns [] or the error (exception class and text)."""
