@@ -304,6 +304,20 @@ def fjord_perf_produce(f: Fjord, topic: str, size: int, n: int) -> dict:
     return measured(f.broker_pids(), body)
 
 
+def fjord_perf_consume(f: Fjord, topic: str, size: int, n: int) -> dict:
+    """`fjord perf consume` (FjordClient's consumer: every record decoded and handed to the loop) from offset 0."""
+    def body():
+        out = run([str(BIN / "fjord"), "perf", "consume", "-b", f.bootstrap, "-t", topic, "--messages", str(n),
+                   "--timeout-ms", "30000"], 120)
+        m = re.search(r"(\d+) records consumed, ([\d.]+) records/sec", out)
+        if not m:
+            raise RuntimeError(f"fjord perf consume: unexpected output {out.strip()[-300:]}")
+        count, rps = int(m.group(1)), float(m.group(2))
+        return {"records": count, "records_per_s": rps, "mb_per_s": rps * size / 1e6, "p50_ms": None,
+                "p99_ms": None, "p999_ms": None, "payload_bytes": count * size}
+    return measured(f.broker_pids(), body)
+
+
 def redis_xadd(r: Redis, key: str, size: int, n: int) -> dict:
     value = "x" * size
 
@@ -455,6 +469,7 @@ def phase_consume(f1: Fjord, res: Redis, keep: dict) -> None:
                 requests = max(50, int((2000 if size == 100 else 800) * SCALE))
                 attempt("C1", size, "redis everysec XRANGE", rnd, lambda: redis_xrange(res, key, size, requests))
             attempt("C1", size, "fjord-1 raw fetch", rnd, raw_fetch)
+            attempt("C1", size, "fjord-1 fjord perf", rnd, lambda: fjord_perf_consume(f1, topic, size, n))
 
 
 def phase_latency(f1: Fjord, nats: Nats) -> None:
@@ -701,6 +716,9 @@ def ratio_rows() -> list[tuple[str, float | None, str, bool | None]]:
         r = ratio(medians("C1", size, "fjord-1 librdkafka", "records_per_s"),
                   medians("C1", size, "redis everysec XRANGE", "records_per_s"))
         result.append((f"C1 {size} B records/s: Fjord (librdkafka) / Redis XRANGE", r, "≥ 3", check(r, 3)))
+        r = ratio(medians("C1", size, "fjord-1 fjord perf", "records_per_s"),
+                  medians("C1", size, "redis everysec XRANGE", "records_per_s"))
+        result.append((f"C1 {size} B records/s: Fjord (fjord perf consume) / Redis XRANGE", r, "≥ 3", check(r, 3)))
         r = ratio(medians("C1", size, "fjord-1 raw fetch", "records_per_s"),
                   medians("C1", size, "redis everysec XRANGE", "records_per_s"))
         result.append((f"C1 {size} B records/s: Fjord (raw Fetch client) / Redis XRANGE", r, "(info)", None))

@@ -77,13 +77,14 @@ struct ConfigurationTests {
     @Test func versionNegotiationPicksTheHighestCommonVersion() {
         let broker =
             ApiVersionTable.fjord.responseEntries + [
-                ApiVersionsResponse.ApiVersion(apiKey: ApiKey.describeCluster.rawValue, minVersion: 0, maxVersion: 1)
+                ApiVersionsResponse.ApiVersion(apiKey: ApiKey.describeProducers.rawValue, minVersion: 0, maxVersion: 1)
             ]
         let selection = ApiVersionSelection(brokerRanges: broker)
         #expect(selection.version(for: .produce) == 8)
         #expect(selection.version(for: .fetch) == 11)
         #expect(selection.version(for: .apiVersions) == 3)
-        #expect(selection.version(for: .describeCluster) == nil)
+        #expect(selection.version(for: .describeCluster) == 1)
+        #expect(selection.version(for: .describeProducers) == nil, "an API the client does not speak")
         // A broker whose Produce range starts above what the client speaks shares nothing.
         let newer = ApiVersionSelection(brokerRanges: [
             ApiVersionsResponse.ApiVersion(apiKey: ApiKey.produce.rawValue, minVersion: 9, maxVersion: 11),

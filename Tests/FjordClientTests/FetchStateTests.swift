@@ -160,6 +160,46 @@ struct FetchStateTests {
         #expect(retried.requests.count == 1)
     }
 
+    /// Two partitions of one broker: p0 has a full buffer (1 MiB), p1 is caught up. A fetch of p1 alone would park
+    /// in the broker's long poll and keep p0 from being fetched once drained, so it waits for p0; a caught-up
+    /// partition of a broker with nothing held back is fetched (long-polled) as usual.
+    @Test(arguments: [1, 2])
+    func caughtUpPartitionsWaitForTheirBrokersDrainingOnes(p0Leader: Int32) {
+        let p0 = TopicPartition(topic: "t", partition: 0)
+        let p1 = TopicPartition(topic: "t", partition: 1)
+        let leader: @Sendable (TopicPartition) -> BrokerID? = { $0 == p0 ? BrokerID(p0Leader) : BrokerID(1) }
+        var s = FetchState(
+            maxBufferedBytes: 8 << 20, maxPartitionFetchBytes: 1024, autoOffsetReset: .earliest, retryBackoffNs: 100)
+        s.assign([p0, p1], source: .reset(.earliest))
+        for lookup in s.plan(nowNs: 0, leader: leader, connected: connected).lookups {
+            s.resolved(lookup.0, epoch: lookup.epoch, offset: .zero)
+        }
+        let first = s.plan(nowNs: 0, leader: leader, connected: connected)
+        let big = Self.batch(
+            baseOffset: 0, values: Array(repeating: String(repeating: "x", count: 64 << 10), count: 17))
+        for (broker, sent) in first.requests {
+            var results: [TopicPartition: FetchState.PartitionResult] = [:]
+            for item in sent {
+                results[item.0] =
+                    item.0 == p0
+                    ? .init(errorCode: .noError, highWatermark: Offset(100), logStartOffset: .zero, records: big)
+                    : .init(errorCode: .noError, highWatermark: .zero, logStartOffset: .zero, records: ByteBuffer())
+            }
+            _ = s.applyFetch(broker: broker, sent: sent, results: results, nowNs: 1)
+        }
+        let held = s.plan(nowNs: 2, leader: leader, connected: connected)
+        if p0Leader == 1 {
+            #expect(held.requests.isEmpty, "p1 alone would long-poll while p0 drains")
+            let taken = s.takeChunk(finished: nil)
+            #expect(taken?.0.topicPartition == p0)
+            let both = s.plan(nowNs: 3, leader: leader, connected: connected)
+            #expect(both.requests[BrokerID(1)]?.map(\.0).sorted() == [p0, p1])
+        } else {
+            #expect(held.requests[BrokerID(1)]?.map(\.0) == [p1])
+            #expect(held.requests[BrokerID(2)] == nil, "p0's buffer is full")
+        }
+    }
+
     @Test func nextOffsetReadsOnlyWholeBatches() {
         var records = Self.batch(baseOffset: 7, values: ["a", "b"])
         #expect(FetchState.nextOffset(after: records) == Offset(9))

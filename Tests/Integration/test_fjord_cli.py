@@ -212,10 +212,18 @@ def test_groups_describe_members_of_a_live_group(cluster):
 def test_cluster_shows_brokers_controller_and_partitions(cluster):
     topic = unique("cli-cluster")
     create(cluster, topic, 2)
-    out = fjord(cluster, "cluster").stdout.splitlines()
+    def naming_the_active_controller():
+        # The fjord-controller process holding /controller, not a broker (controllers have ids of their own);
+        # brokers learn a change through a watch, so an earlier test's controller failover may still be arriving.
+        with cluster.zk() as zk:
+            active = json.loads(zk.get("/controller")[0])["brokerid"]
+        lines = fjord(cluster, "cluster").stdout.splitlines()
+        return lines[1] == f"Active controller: controller {active} at 127.0.0.1:{cluster.controller_port(active)}" \
+            and lines
+    out = wait_until(naming_the_active_controller, 30, "fjord cluster to name the active controller")
     assert out[0].startswith("Cluster ID: ")
-    assert re.match(r"Controller: [123] ", out[1])
-    assert out[2] == "Brokers: 3"
+    assert re.match(r"Controller: [123] ", out[2])
+    assert out[3] == "Brokers: 3"
     for b in (1, 2, 3):
         assert f"\tBroker: {b}\tHost: localhost:{cluster.broker_port(b)}\tRack: -" in out
     assert any(line.startswith(f"\tTopic: {topic}\tPartition: 1\tLeader: ") for line in out)

@@ -3,7 +3,9 @@ import NIOCore
 
 /// DescribeCluster (key 60), served and advertised 0–1. Lists the live brokers on the
 /// client's listener; the controller id is the lowest live broker, as in Metadata (trap 8). v1's `endpoint_type`
-/// must be 1 (brokers); 2 (controllers) is MISMATCHED_ENDPOINT_TYPE, as a Kafka broker answers.
+/// must be 1 (brokers); 2 (controllers) is MISMATCHED_ENDPOINT_TYPE, as a Kafka broker answers. The active
+/// fjord-controller process, as this broker last read `/controller`, rides in a tagged field
+/// (``FjordActiveController``) that Kafka clients skip.
 enum DescribeClusterHandler {
     static func handle(
         _ request: DescribeClusterRequest, _ context: RequestContext, _ broker: BrokerContext
@@ -20,9 +22,15 @@ enum DescribeClusterHandler {
             }
             return .init(brokerId: id.rawValue, host: endpoint.host, port: endpoint.port, rack: live.rack)
         }
-        let response = DescribeClusterResponse(
+        var response = DescribeClusterResponse(
             endpointType: 1, clusterId: broker.clusterID ?? "", controllerId: snapshot.reportedControllerID,
             brokers: brokers)
+        if let active = broker.controllerChannel.target {
+            response.unknownTaggedFields.append(
+                FjordActiveController(
+                    controllerID: active.controllerID, host: active.host, port: Int32(clamping: active.port)
+                ).taggedField)
+        }
         return context.eventLoop.makeSucceededFuture(.message(response))
     }
 

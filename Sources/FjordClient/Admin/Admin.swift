@@ -180,10 +180,25 @@ public final class Admin: Sendable {
     /// Brokers, the controller id Metadata reports, and every topic's partitions.
     public func describeCluster() async throws -> ClusterDescription {
         let metadata = try await cluster.fetchMetadata(topics: nil, allowAutoTopicCreation: false)
-        return ClusterDescription(
+        var description = ClusterDescription(
             clusterId: metadata.clusterId, controllerId: metadata.controllerId,
             brokers: metadata.brokers.values.sorted { $0.id < $1.id },
             topics: metadata.topics.values.sorted { $0.name < $1.name })
+        description.activeController = try await activeController()
+        return description
+    }
+
+    /// The active fjord-controller process as a broker last saw it (``FjordActiveController``, a tagged field of
+    /// DescribeCluster); nil when there is none, or the broker does not say (a Kafka broker, or one without
+    /// DescribeCluster).
+    func activeController() async throws -> FjordActiveController? {
+        let connection = try await cluster.anyConnection()
+        guard (try? connection.requireVersion(.describeCluster)) != nil else { return nil }
+        let response = try await connection.send(DescribeClusterRequest())
+        if response.errorCode != 0 {
+            throw KafkaClientError.broker(ErrorCode(response.errorCode), response.errorMessage)
+        }
+        return try FjordActiveController.find(in: response.unknownTaggedFields)
     }
 
     // MARK: Internals

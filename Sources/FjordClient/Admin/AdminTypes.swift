@@ -191,12 +191,18 @@ public struct ClusterDescription: Sendable, Hashable {
     public var controllerId: BrokerID?
     public var brokers: [BrokerInfo]
     public var topics: [TopicMetadata]
+    /// The active fjord-controller process (its `controller.id` and RPC endpoint), when a broker named one.
+    public var activeController: FjordActiveController?
 
-    public init(clusterId: String?, controllerId: BrokerID?, brokers: [BrokerInfo], topics: [TopicMetadata]) {
+    public init(
+        clusterId: String?, controllerId: BrokerID?, brokers: [BrokerInfo], topics: [TopicMetadata],
+        activeController: FjordActiveController? = nil
+    ) {
         self.clusterId = clusterId
         self.controllerId = controllerId
         self.brokers = brokers
         self.topics = topics
+        self.activeController = activeController
     }
 }
 

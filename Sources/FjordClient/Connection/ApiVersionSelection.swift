@@ -30,6 +30,7 @@ public struct ApiVersionSelection: Sendable, Hashable {
         .describeConfigs: 0...3,
         .alterConfigs: 0...1,
         .createPartitions: 0...1,
+        .describeCluster: 0...1,
     ]
 
     /// The chosen version per API key raw value; -1 where the API cannot be used.

@@ -197,10 +197,16 @@ struct FetchState: Sendable {
 
     /// Plans lookups for partitions without a position and one fetch per broker (that has none in flight) for the
     /// partitions with a position, not paused, not backing off, and with room in the buffer.
+    ///
+    /// A fetch whose partitions are all caught up (at the high watermark the last answer reported) is held back
+    /// while the same broker leads a partition that waits only for its buffer to drain: sent alone, it would park
+    /// in the broker's long poll (`fetch.max.wait.ms`), and the drained partition could not be fetched until it
+    /// returned. Held, it goes out with that partition as soon as the application has taken a chunk.
     mutating func plan(nowNs: UInt64, leader: (TopicPartition) -> BrokerID?, connected: (BrokerID) -> Bool)
         -> FetchPlan
     {
         var plan = FetchPlan()
+        var waitingForBuffer: Set<BrokerID> = []
         let bufferFull = bufferedBytes >= maxBufferedBytes
         for tp in partitions.keys.sorted() {
             let p = partitions[tp]!
@@ -215,9 +221,11 @@ struct FetchState: Sendable {
                 }
                 continue
             }
-            guard let offset = p.fetchOffset, !p.paused, !p.fetchInFlight, !bufferFull,
-                p.bufferedBytes < maxPartitionBufferedBytes
-            else { continue }
+            guard let offset = p.fetchOffset, !p.paused, !p.fetchInFlight, !bufferFull else { continue }
+            guard p.bufferedBytes < maxPartitionBufferedBytes else {
+                if let broker = leader(tp) { waitingForBuffer.insert(broker) }
+                continue
+            }
             guard let broker = leader(tp) else {
                 plan.refreshMetadata = true
                 continue
@@ -228,6 +236,14 @@ struct FetchState: Sendable {
                 continue
             }
             plan.requests[broker, default: []].append((tp, offset, p.leaderEpoch, p.epoch))
+        }
+        for broker in waitingForBuffer {
+            guard let items = plan.requests[broker] else { continue }
+            let caughtUp = items.allSatisfy { item in
+                let highWatermark = partitions[item.0]!.highWatermark
+                return highWatermark != .none && item.fetchOffset >= highWatermark
+            }
+            if caughtUp { plan.requests[broker] = nil }
         }
         for (broker, items) in plan.requests {
             busyBrokers.insert(broker)

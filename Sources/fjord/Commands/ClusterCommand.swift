@@ -1,15 +1,16 @@
 import ArgumentParser
 import FjordClient
 
-/// `fjord cluster`: brokers, the controller id Metadata reports, and partition health.
+/// `fjord cluster`: brokers, the active fjord-controller, the controller id Metadata reports, and partition health.
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Show brokers, the controller Metadata reports, and every partition's leader, replicas and ISR.",
+        abstract: "Show brokers, the active controller, and every partition's leader, replicas and ISR.",
         discussion: """
-            The controller shown is the broker Metadata names (Fjord brokers report a live broker there, which \
-            takes admin requests); the active fjord-controller process is recorded in ZooKeeper's /controller. \
-            Partitions without a leader are flagged OFFLINE, with ISR smaller than replicas UNDER-REPLICATED.
+            The active controller is the fjord-controller process that holds ZooKeeper's /controller, as a broker \
+            last read it. "Controller" is the broker Metadata names (Fjord brokers report a live broker there, which \
+            takes admin requests, as Kafka clients expect). Partitions without a leader are flagged OFFLINE, with \
+            ISR smaller than replicas UNDER-REPLICATED.
             """)
 
     @OptionGroup var connection: ConnectionOptions

@@ -41,6 +41,8 @@ enum ClusterFormatting {
     static func describe(_ cluster: ClusterDescription, onlyProblems: Bool) -> [String] {
         var lines: [String] = []
         lines.append("Cluster ID: \(cluster.clusterId ?? "unknown")")
+        let active = cluster.activeController.map { "controller \($0.controllerID) at \($0.host):\($0.port)" }
+        lines.append("Active controller: \(active ?? "none")")
         lines.append(
             "Controller: \(cluster.controllerId.map { "\($0)" } ?? "none") (as reported by Metadata; it takes admin requests)"
         )
