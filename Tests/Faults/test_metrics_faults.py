@@ -33,7 +33,7 @@ def active_controller_metrics(cluster) -> prometheus_text.Metrics:
 
 def offline_in_zookeeper(cluster) -> int:
     """Partitions of every topic whose state in ZooKeeper names no leader."""
-    with zkread.ZooKeeperReader(cluster.zk_port) as zk:
+    with zkread.reader(cluster.zk_port) as zk:
         topics = zk.children("/brokers/topics")
     count = 0
     for topic in topics:
