@@ -151,7 +151,8 @@ class ProduceConsumeValidate:
         if v.problems:
             problems.append(v.report())
         self.summary = {
-            "produced": p.produced, "acknowledged": len(acks), "consumed": v.consumed, "ours": v.ours,
+            "produced": p.produced, "acknowledged": len(acks), "implicit_acks": v.implicit_acks,
+            "consumed": v.consumed, "ours": v.ours,
             "foreign": {k.decode(errors="replace"): n for k, n in v.foreign.items()},
             "high_watermarks": ends, "raw_acked": len(self.raw_acked),
         }

@@ -1,10 +1,12 @@
 """scripts/validate_logs.py on hand-made log directories (no cluster): identical replicas pass; a flipped byte, a
-different leader epoch, a short replica, a torn batch below the HW and a HW inside a batch are each reported."""
+different leader epoch, a short replica, a torn batch below the HW and a HW inside a batch are each reported. Also
+harness.verify_records on hand-made acknowledgements, librdkafka's implicit ones (no offset) included."""
 import struct
 from pathlib import Path
 
 import kafka_wire as wire
 import validate_logs
+from harness import Ack, make_value, verify_records
 
 TOPIC = "t"
 
@@ -98,3 +100,17 @@ def test_explicit_high_watermark_and_checkpoint_parsing(tmp_path):
     assert r.identical and r.high_watermark == 3
     assert validate_logs.read_offset_checkpoint(tmp_path / "1" / validate_logs.HW_CHECKPOINT) == {(TOPIC, 0): 7}
     assert validate_logs.main(["--log-dir", f"1={tmp_path / '1'}", "--log-dir", f"2={tmp_path / '2'}"]) == 0
+
+
+def test_acknowledgements_with_and_without_offsets():
+    tag = "t-acks"
+    consumed = {0: [(0, make_value(tag.encode(), 0, 40)), (1, make_value(tag.encode(), 2, 40))],
+                1: [(0, make_value(tag.encode(), 1, 40))]}
+    acks = [Ack(0, 0, 0, 1.0), Ack(1, None, 1, 2.0), Ack(0, 1, 2, 3.0)]
+    v = verify_records(tag, 2, acks, consumed)
+    assert v.problems == [] and v.implicit_acks == 1 and v.ours == 3
+    # An implicit acknowledgement whose record is missing, or sits in another partition, is a loss.
+    missing = verify_records(tag, 2, acks + [Ack(1, None, 3, 4.0)], consumed)
+    assert len(missing.problems) == 1 and "LOST: acknowledged seq 3 (implicitly" in missing.problems[0]
+    moved = verify_records(tag, 2, [Ack(0, None, 1, 1.0)], consumed)
+    assert any("seq 1 (implicitly, no offset) for partition 0 is at 1@0" in p for p in moved.problems)
