@@ -193,7 +193,7 @@ public final class Admin: Sendable {
     /// DescribeCluster).
     func activeController() async throws -> FjordActiveController? {
         let connection = try await cluster.anyConnection()
-        guard (try? connection.requireVersion(.describeCluster)) != nil else { return nil }
+        guard connection.versions.version(for: .describeCluster) != nil else { return nil }
         let response = try await connection.send(DescribeClusterRequest())
         if response.errorCode != 0 {
             throw KafkaClientError.broker(ErrorCode(response.errorCode), response.errorMessage)
